@@ -1,0 +1,2 @@
+__title__ = "clinner-spacy"
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The `clinner` command line: thin typer wrappers over importable keyword-only functions."""

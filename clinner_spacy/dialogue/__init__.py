@@ -1,0 +1,1 @@
+"""Doctor-patient dialogue: speaker turns, segmentation, annotation of dialogue files."""

@@ -1,0 +1,1 @@
+"""thinc architectures and encoder assets: frozen transformers, L2-SP, offline encoders."""

@@ -1,0 +1,1 @@
+"""Carrying gold entity annotations from a source document onto its translation."""

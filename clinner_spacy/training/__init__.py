@@ -1,0 +1,1 @@
+"""Training helpers registered for spaCy configs: readers, callbacks, schedules."""

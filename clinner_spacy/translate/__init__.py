@@ -1,0 +1,1 @@
+"""Machine translation backends (NLLB through CTranslate2, Apertium) behind one interface."""
