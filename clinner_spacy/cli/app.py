@@ -17,6 +17,11 @@ app = typer.Typer(
 
 # One line per command module; a module that fails to import is a bug, not a silent skip.
 COMMAND_MODULES = [
+    "assets",
+    "translate",
+    "translate_models",
+    "sample",
+    "evaluate",
 ]
 
 

@@ -1,0 +1,258 @@
+"""clinner_ner: a BIO token tagger for entities, trained with partial labels.
+
+Corpora annotate different subsets of the schema labels; each Doc lists its corpus's subset in
+user_data["clinner"]["annotated_labels"]. spaCy's `ner` would learn that an unannotated DRUG
+mention in a DISORDER-only corpus is "not an entity". clinner_ner instead maximises the
+marginal likelihood of the tags that the annotation allows (pipeline/loss.py):
+- a token inside a gold entity has exactly its tag;
+- another annotated token allows "O" and B/I of every label its corpus does not annotate;
+- a token with missing annotation (ent_iob_ == "") has no loss.
+With every label annotated this is ordinary cross-entropy. Decoding is a Viterbi search over
+valid BIO sequences (pipeline/tags.py). See docs/partial-labels.md.
+"""
+from itertools import islice
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
+
+import numpy
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.tokens import Doc, Span
+from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.vocab import Vocab
+from thinc.api import Config, Model, Optimizer, set_dropout_rate
+from thinc.types import Floats2d
+
+from ..util import annotated_labels
+from .loss import partial_label_loss
+from .tags import allowed_tag_mask, biluo_to_bio, make_tags, tags_to_spans, viterbi_bio
+
+DEFAULT_NER_MODEL = """
+[model]
+@architectures = "clinner.TokenTagger.v1"
+nO = null
+use_dropout = true
+
+[model.tok2vec]
+@architectures = "spacy-transformers.TransformerListener.v1"
+grad_factor = 1.0
+pooling = {"@layers":"reduce_mean.v1"}
+upstream = "*"
+"""
+DEFAULT_MODEL = Config().from_str(DEFAULT_NER_MODEL)["model"]
+
+
+@Language.factory(
+    "clinner_ner",
+    assigns=["doc.ents", "token.ent_iob", "token.ent_type"],
+    default_config={
+        "model": DEFAULT_MODEL,
+        "partial_labels": True,
+        "scorer": {"@scorers": "clinner.partial_ner_scorer.v1"},
+    },
+    default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
+)
+def make_clinner_ner(
+    nlp: Language,
+    name: str,
+    model: Model[List[Doc], List[Floats2d]],
+    partial_labels: bool,
+    scorer: Optional[Callable],
+) -> "ClinicalNER":
+    """Create a clinner_ner component.
+
+    model (Model[List[Doc], List[Floats2d]]): tag probabilities per token (clinner.TokenTagger.v1).
+    partial_labels (bool): treat labels a doc's corpus does not annotate as unknown (True), or
+        as absent like spaCy's ner does (False, for ablations).
+    scorer (Optional[Callable]): scoring method, clinner.partial_ner_scorer.v1 by default.
+    """
+    return ClinicalNER(nlp.vocab, model, name, partial_labels=partial_labels, scorer=scorer)
+
+
+class ClinicalNER(TrainablePipe):
+    """Entity recogniser: token tagger over BIO tags with partial-label training."""
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        model: Model,
+        name: str = "clinner_ner",
+        *,
+        partial_labels: bool = True,
+        scorer: Optional[Callable] = None,
+    ) -> None:
+        """Initialize the component.
+
+        vocab (Vocab): the shared vocabulary.
+        model (Model): the tagger model; its output width is set from the labels.
+        name (str): component name, also the key in the losses dict.
+        partial_labels (bool): see make_clinner_ner.
+        scorer (Optional[Callable]): scoring method.
+        """
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.scorer = scorer
+        self.cfg: Dict = {"labels": [], "partial_labels": partial_labels}
+
+    @property
+    def labels(self) -> List[str]:
+        """RETURNS (List[str]): the entity labels, in model column order."""
+        return list(self.cfg["labels"])
+
+    @property
+    def tags(self) -> List[str]:
+        """RETURNS (List[str]): the BIO tags, in model column order."""
+        return make_tags(self.labels)
+
+    @property
+    def label_data(self) -> List[str]:
+        """RETURNS (List[str]): the labels, as saved by `spacy init labels`."""
+        return self.labels
+
+    def add_label(self, label: str) -> int:
+        """Add an entity label before initialization.
+
+        label (str): the label.
+        RETURNS (int): 1 if added, 0 if already present.
+        """
+        if not isinstance(label, str):
+            raise ValueError(f"clinner_ner labels must be strings, got {label!r}")
+        if label in self.cfg["labels"]:
+            return 0
+        output = self.model.get_ref("output_layer")
+        if output.has_dim("nO"):
+            raise ValueError(
+                f"Cannot add label {label!r} to initialized component {self.name!r}: its output "
+                f"layer is sized for {self.labels}. Pass all labels to initialize(labels=...)."
+            )
+        self.cfg["labels"].append(label)
+        self.vocab.strings.add(label)
+        return 1
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]],
+        *,
+        nlp: Optional[Language] = None,
+        labels: Optional[Sequence[str]] = None,
+    ) -> None:
+        """Set the labels and size and initialize the model.
+
+        get_examples (Callable[[], Iterable[Example]]): training examples (a sample is used).
+        nlp (Optional[Language]): the pipeline.
+        labels (Optional[Sequence[str]]): the label set; by default every entity label and every
+            annotated_labels entry seen in the examples. A pipeline may hold labels that some
+            corpus lacks: training treats those as unknown there, never as "O".
+        """
+        validate_get_examples(get_examples, "ClinicalNER.initialize")
+        if labels is not None:
+            for label in labels:
+                self.add_label(label)
+        else:
+            found = set()
+            for eg in get_examples():
+                found.update(ent.label_ for ent in eg.reference.ents)
+                found.update(annotated_labels(eg.reference, ()))
+            for label in sorted(found):
+                self.add_label(label)
+        if not self.labels:
+            raise ValueError(
+                f"clinner_ner {self.name!r} has no labels: the examples have no entities and no "
+                "annotated_labels metadata; pass [initialize.components] labels."
+            )
+        output = self.model.get_ref("output_layer")
+        if not output.has_dim("nO"):
+            output.set_dim("nO", len(self.tags))
+        doc_sample = [eg.x for eg in islice(get_examples(), 10)]
+        self.model.initialize(X=doc_sample)
+
+    def predict(self, docs: Iterable[Doc]) -> List[numpy.ndarray]:
+        """Decode the best valid BIO tag sequence of each doc.
+
+        docs (Iterable[Doc]): the documents.
+        RETURNS (List[ndarray]): tag indices per doc (see tags.make_tags).
+        """
+        docs = list(docs)
+        if not any(len(doc) for doc in docs):
+            return [numpy.zeros((0,), dtype="i") for _ in docs]
+        scores = self.model.predict(docs)
+        # log of probabilities: Viterbi sums per-token scores along the sequence
+        return [
+            viterbi_bio(numpy.log(numpy.maximum(self.model.ops.to_numpy(s), 1e-12)))
+            for s in scores
+        ]
+
+    def set_annotations(self, docs: Iterable[Doc], tag_ids: List[numpy.ndarray]) -> None:
+        """Write decoded entities to doc.ents (replacing any there).
+
+        docs (Iterable[Doc]): the documents.
+        tag_ids (List[ndarray]): the output of predict.
+        """
+        labels = self.labels
+        for doc, ids in zip(docs, tag_ids):
+            spans = [Span(doc, start, end, label=label) for start, end, label in tags_to_spans(ids, labels)]
+            doc.set_ents(spans, default="outside")
+
+    def update(
+        self,
+        examples: Iterable[Example],
+        *,
+        drop: float = 0.0,
+        sgd: Optional[Optimizer] = None,
+        losses: Optional[Dict[str, float]] = None,
+    ) -> Dict[str, float]:
+        """Learn from a batch of examples with partial-label loss.
+
+        examples (Iterable[Example]): predicted and reference docs.
+        drop (float): dropout rate.
+        sgd (Optional[Optimizer]): the optimizer.
+        losses (Optional[Dict[str, float]]): losses so far, updated under self.name.
+        RETURNS (Dict[str, float]): the losses.
+        """
+        if losses is None:
+            losses = {}
+        losses.setdefault(self.name, 0.0)
+        examples = list(examples)
+        validate_examples(examples, "ClinicalNER.update")
+        if not any(len(eg.predicted) for eg in examples):
+            return losses
+        set_dropout_rate(self.model, drop)
+        scores, backprop = self.model.begin_update([eg.predicted for eg in examples])
+        loss, d_scores = self.get_loss(examples, scores)
+        backprop(d_scores)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def get_loss(self, examples: Iterable[Example], scores: List[Floats2d]):
+        """Partial-label loss and its gradient (see module docstring).
+
+        examples (Iterable[Example]): the batch.
+        scores (List[Floats2d]): tag probabilities per predicted doc.
+        RETURNS (Tuple[float, List[Floats2d]]): the loss, gradients per doc.
+        """
+        examples = list(examples)
+        validate_examples(examples, "ClinicalNER.get_loss")
+        labels = self.labels
+        masks, has_loss = [], []
+        for eg in examples:
+            bio = [biluo_to_bio(tag) for tag in eg.get_aligned_ner()]
+            annotated = (
+                annotated_labels(eg.reference, labels) if self.cfg["partial_labels"] else labels
+            )
+            mask, supervised = allowed_tag_mask(bio, labels, annotated)
+            masks.append(mask)
+            has_loss.append(supervised)
+        ops = self.model.ops
+        probs = numpy.concatenate([ops.to_numpy(s) for s in scores]) if scores else None
+        if probs is None or probs.shape[0] == 0:
+            return 0.0, [ops.alloc2f(*s.shape) for s in scores]
+        loss, d_flat = partial_label_loss(probs, numpy.concatenate(masks), numpy.concatenate(has_loss))
+        if not numpy.isfinite(loss):
+            raise ValueError(f"NaN/inf loss in {self.name!r}; check learning rate and inputs")
+        d_scores, start = [], 0
+        for s in scores:
+            d_scores.append(ops.asarray2f(d_flat[start : start + s.shape[0]]))
+            start += s.shape[0]
+        return loss, d_scores

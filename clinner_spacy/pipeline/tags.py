@@ -1,0 +1,123 @@
+"""BIO tag sets, partial-label targets and constrained Viterbi decoding for clinner_ner.
+
+Tag layout (the model's output columns; ClinicalNER and the loss rely on it):
+index 0 is "O", then "B-L" at 1 + 2*i and "I-L" at 2 + 2*i for the i-th label.
+"""
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+import numpy
+
+MISSING = None  # a token whose annotation is unknown: it gets no loss
+
+
+def make_tags(labels: Sequence[str]) -> List[str]:
+    """List the BIO tags for a label sequence, in model column order.
+
+    labels (Sequence[str]): entity labels.
+    RETURNS (List[str]): ["O", "B-L1", "I-L1", "B-L2", ...].
+    """
+    tags = ["O"]
+    for label in labels:
+        tags.extend((f"B-{label}", f"I-{label}"))
+    return tags
+
+
+def biluo_to_bio(tag: Optional[str]) -> Optional[str]:
+    """Map one BILUO tag (as Example.get_aligned_ner gives) to BIO; None and "-" stay missing."""
+    if tag is None or tag == "-" or tag == "":
+        return MISSING
+    if tag == "O":
+        return "O"
+    prefix, label = tag.split("-", 1)
+    return ("B-" if prefix in ("B", "U") else "I-") + label
+
+
+def allowed_tag_mask(
+    bio_tags: Sequence[Optional[str]],
+    labels: Sequence[str],
+    annotated: Iterable[str],
+) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """Build the set of tags compatible with partial gold annotation, per token.
+
+    A token inside a gold entity of a known label allows exactly its tag. Any other annotated
+    token (gold "O", or an entity of a label outside `labels`, which is then "not one of ours")
+    allows "O" plus B/I of every label that the document's corpus does not annotate. A token
+    with missing annotation allows everything and is flagged as carrying no loss.
+
+    bio_tags (Sequence[Optional[str]]): gold BIO tag per predicted token, None where missing.
+    labels (Sequence[str]): the model's labels, in column order.
+    annotated (Iterable[str]): labels the document's corpus annotates.
+    RETURNS (Tuple[ndarray, ndarray]): bool mask (n_tokens, n_tags), bool has_loss (n_tokens,).
+    """
+    tags = make_tags(labels)
+    index = {tag: i for i, tag in enumerate(tags)}
+    annotated = set(annotated)
+    outside = numpy.zeros((len(tags),), dtype=bool)
+    outside[0] = True
+    for i, label in enumerate(labels):
+        if label not in annotated:
+            outside[1 + 2 * i] = outside[2 + 2 * i] = True
+    mask = numpy.zeros((len(bio_tags), len(tags)), dtype=bool)
+    has_loss = numpy.ones((len(bio_tags),), dtype=bool)
+    for t, tag in enumerate(bio_tags):
+        if tag is MISSING:
+            mask[t] = True
+            has_loss[t] = False
+        elif tag in index and tag != "O":
+            mask[t, index[tag]] = True
+        else:
+            mask[t] = outside
+    return mask, has_loss
+
+
+def viterbi_bio(log_probs: numpy.ndarray) -> numpy.ndarray:
+    """Best tag sequence under BIO constraints: "I-L" only after "B-L" or "I-L".
+
+    Transitions are either allowed (score 0) or forbidden, so each step is a max over the
+    previous column: "O" and "B-L" may follow anything, "I-L" only its own B/I.
+
+    log_probs (ndarray): (n_tokens, n_tags) log-probabilities in make_tags order.
+    RETURNS (ndarray): (n_tokens,) int tag indices, a valid BIO sequence.
+    """
+    n_tokens, n_tags = log_probs.shape
+    if n_tokens == 0:
+        return numpy.zeros((0,), dtype="i")
+    b_idx = numpy.arange(1, n_tags, 2)
+    i_idx = b_idx + 1
+    score = numpy.asarray(log_probs[0], dtype="f8").copy()
+    score[i_idx] = -numpy.inf  # no I-L at the start
+    back = numpy.zeros((n_tokens, n_tags), dtype="i")
+    for t in range(1, n_tokens):
+        best_prev = int(score.argmax())
+        new = numpy.full((n_tags,), score[best_prev])
+        back[t, :] = best_prev
+        from_i = score[i_idx] >= score[b_idx]
+        new[i_idx] = numpy.where(from_i, score[i_idx], score[b_idx])
+        back[t, i_idx] = numpy.where(from_i, i_idx, b_idx)
+        score = new + log_probs[t]
+    path = numpy.zeros((n_tokens,), dtype="i")
+    path[-1] = int(score.argmax())
+    for t in range(n_tokens - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def tags_to_spans(tag_ids: Sequence[int], labels: Sequence[str]) -> List[Tuple[int, int, str]]:
+    """Read entity spans off a valid BIO tag-index sequence.
+
+    tag_ids (Sequence[int]): tag indices in make_tags order.
+    labels (Sequence[str]): the model's labels.
+    RETURNS (List[Tuple[int, int, str]]): (start, end, label) token spans.
+    """
+    spans = []
+    start, current = None, None
+    for t, tag in enumerate(list(tag_ids) + [0]):
+        tag = int(tag)
+        is_inside = tag > 0 and tag % 2 == 0 and current == (tag - 1) // 2
+        if start is not None and not is_inside:
+            spans.append((start, t, labels[current]))
+            start, current = None, None
+        if tag > 0 and not is_inside:
+            # a B tag, or a stray I tag (impossible after viterbi_bio) read as a start
+            start, current = t, (tag - 1) // 2
+    return spans

@@ -1,0 +1,136 @@
+"""Run the training runs of one arm and language from the plan, skipping those already done.
+
+Each run is a `python -m spacy train` subprocess (a fresh process per run: no memory carried
+from one model to the next, and spaCy's own progress table on the terminal). Before training,
+k-document runs draw their nested subset (corpora/sampling.py, seeded by the run's seed).
+After training, model-last is removed unless asked to keep it: the model-best chosen on dev is
+what every later step uses, and each copy of an e5-small pipeline weighs about 0.5 GB.
+"""
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+import srsly
+from spacy.util import load_config
+
+from ..util import logger
+from .plan import Plan, Run
+from .signature import RUN_INFO, dir_stamp, file_md5, read_run_info, signature
+
+ProgressFn = Callable[[str, Run, int, int, float], None]
+
+
+def run_signature(run: Run, settings: Dict[str, object]) -> str:
+    """Signature of everything a run's result depends on.
+
+    run (Run): the run.
+    settings (Dict[str, object]): plan settings (encoder, ...).
+    RETURNS (str): the signature.
+    """
+    data = run.subset_of if run.subset_of else run.train
+    return signature(
+        arm=run.arm, lang=run.lang, seed=run.seed, k=run.k, max_steps=run.max_steps,
+        eval_frequency=run.eval_frequency, config=file_md5(run.config), train=file_md5(data),
+        dev=file_md5(run.dev), source_model=dir_stamp(run.source_model) if run.source_model else None,
+        encoder=dir_stamp(str(settings.get("encoder"))) if settings.get("encoder") else None,
+    )
+
+
+def train_command(run: Run, settings: Dict[str, object]) -> List[str]:
+    """The `spacy train` command line of a run; only [paths] the config declares are set."""
+    paths = load_config(run.config, interpolate=False).get("paths", {})
+    values = {"train": run.train, "dev": run.dev, "encoder": settings.get("encoder"),
+              "source_model": run.source_model}
+    cmd = [sys.executable, "-m", "spacy", "train", run.config, "--output", run.output]
+    for key, value in values.items():
+        if key in paths and value:
+            cmd += [f"--paths.{key}", str(value)]
+    missing = [key for key in ("train", "dev") if key not in paths]
+    if missing:
+        raise ValueError(f"{run.config}: [paths] lacks {missing}; the project sets them for every run")
+    if run.source_model and "source_model" not in paths:
+        raise ValueError(f"{run.config}: run {run.name} starts from a source model, but [paths] lacks source_model")
+    cmd += ["--training.max_steps", str(run.max_steps), "--training.eval_frequency", str(run.eval_frequency),
+            "--system.seed", str(run.seed)]
+    return cmd
+
+
+def make_subset(run: Run) -> int:
+    """Write the run's k-document training subset: the same nested draw as `clinner sample`.
+
+    RETURNS (int): the number of documents written.
+    """
+    from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
+
+    from ..corpora.sampling import nested_subsets
+
+    docs = list(DocBin(store_user_data=True).from_disk(run.subset_of).get_docs(Vocab()))
+    subset = nested_subsets(docs, [run.k], seed=run.seed)[str(run.k)]
+    out = DocBin(store_user_data=True, docs=subset)
+    Path(run.train).parent.mkdir(parents=True, exist_ok=True)
+    out.to_disk(run.train)
+    return len(subset)
+
+
+def run_arm(
+    plan: Plan,
+    *,
+    arm: str,
+    lang: Optional[str] = None,
+    keep_last: bool = False,
+    dry: bool = False,
+    progress: Optional[ProgressFn] = None,
+    execute: Callable[[List[str]], int] = None,
+) -> List[Dict[str, object]]:
+    """Train every run of an arm (and language) in the plan, skipping runs already up to date.
+
+    plan (Plan): the experiment plan.
+    arm (str): the arm (plan.SOURCE, TARGET_ONLY, TRANSFER, TRANSFER_K).
+    lang (Optional[str]): restrict to one language.
+    keep_last (bool): keep model-last beside model-best.
+    dry (bool): report what would run, train nothing.
+    progress (Optional[ProgressFn]): called with (status, run, index, total, seconds elapsed).
+    execute (Callable[[List[str]], int]): runs a command line and returns its exit code (tests swap it).
+    RETURNS (List[Dict[str, object]]): one record per run (name, status, signature, seconds).
+    """
+    execute = execute or (lambda cmd: subprocess.call(cmd))
+    runs = plan.select(arm=arm, lang=lang)
+    if not runs:
+        raise ValueError(f"the plan ({plan.profile}) has no runs for arm {arm!r}, lang {lang!r}")
+    records, start = [], time.time()
+    for i, run in enumerate(runs, 1):
+        sig = run_signature(run, plan.settings)
+        out = Path(run.output)
+        done = read_run_info(out).get("signature") == sig and (out / "model-best").is_dir()
+        status = "skip" if done else ("dry" if dry else "train")
+        if progress:
+            progress(status, run, i, len(runs), time.time() - start)
+        record = {"name": run.name, "status": status, "signature": sig}
+        if done or dry:
+            records.append(record)
+            continue
+        if out.exists():  # inputs changed: never mix an old model with new inputs
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        t0 = time.time()
+        if run.subset_of:
+            record["n_docs"] = make_subset(run)
+        cmd = train_command(run, plan.settings)
+        logger.info("training %s: %s", run.name, " ".join(cmd))
+        code = execute(cmd)
+        if code != 0 or not (out / "model-best").is_dir():
+            raise RuntimeError(f"training {run.name} failed (exit code {code}); command: {' '.join(cmd)}")
+        if not keep_last and (out / "model-last").is_dir():
+            shutil.rmtree(out / "model-last")
+        meta_path = out / "model-best" / "meta.json"
+        record["dev_performance"] = srsly.read_json(meta_path).get("performance", {}) if meta_path.exists() else {}
+        record["seconds"] = round(time.time() - t0, 1)
+        record["command"] = cmd
+        # written last: a run interrupted before this line is redone next time
+        srsly.write_json(out / RUN_INFO, {**record, "run": run.__dict__})
+        records.append(record)
+    return records

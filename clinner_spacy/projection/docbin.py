@@ -1,0 +1,100 @@
+"""Projection from one .spacy file to another: the function behind `clinner translate`."""
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional, Sequence
+
+import spacy
+from spacy import registry
+from spacy.tokens import DocBin
+
+from ..translate.base import Translator
+from ..util import logger
+from .project import Projector
+from .report import ProjectionReport
+
+
+def project_docbin(
+    *,
+    input_path: Path,
+    output_path: Path,
+    translator: Translator,
+    src_lang: str,
+    tgt_lang: str,
+    batch_size: int = 128,
+    text_from: str = "marked",
+    span_keys: Sequence[str] = (),
+    report_path: Optional[Path] = None,
+    force: bool = False,
+    show_progress: Optional[bool] = None,
+) -> ProjectionReport:
+    """Translate the docs of a DocBin and write the projected English DocBin (and a report).
+
+    input_path (Path): source .spacy file (docs with ents, sentences and clinner metadata).
+    output_path (Path): the .spacy file to write.
+    translator (Translator): the backend, cached or not.
+    src_lang (str), tgt_lang (str): ISO 639-1 codes.
+    batch_size (int): sentences per translator call.
+    text_from (str): "marked" or "plain": which translation becomes the doc text (project.py).
+    span_keys (Sequence[str]): doc.spans groups to project besides doc.ents.
+    report_path (Optional[Path]): where to write the JSON report (markdown beside it).
+    force (bool): overwrite output_path / report_path if they exist.
+    show_progress (Optional[bool]): progress bars; None shows them only on a terminal.
+    RETURNS (ProjectionReport): the counts, also written to report_path if given.
+    """
+    input_path, output_path = Path(input_path), Path(output_path)
+    if not input_path.is_file():
+        raise FileNotFoundError(f"input DocBin not found: {input_path}")
+    for path in (output_path, report_path):
+        if path is not None and Path(path).exists() and not force:
+            raise FileExistsError(f"{path} exists; pass force=True (--force) to overwrite it")
+    if input_path.resolve() == output_path.resolve():
+        raise ValueError(f"input and output are the same file: {input_path}")
+    projector = Projector(
+        translator, src_lang=src_lang, tgt_lang=tgt_lang, batch_size=batch_size,
+        text_from=text_from, span_keys=span_keys, show_progress=show_progress,
+    )
+    # the source language's vocab only to read the file; docs are rebuilt in the target's
+    try:
+        docs = list(DocBin().from_disk(input_path).get_docs(spacy.blank(src_lang).vocab))
+    except (ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"{input_path}: not a readable DocBin ({err})") from err
+    out_docs, report = projector(docs)
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    DocBin(docs=out_docs, store_user_data=True).to_disk(output_path)
+    if report_path is not None:
+        report.save(report_path)
+    logger.info(
+        "%s -> %s: %d docs, %d/%d entities placed", input_path, output_path,
+        report.docs, report.placed, report.entities,
+    )
+    return report
+
+
+@registry.misc("clinner.project_docbin.v1")
+def make_project_docbin(
+    translator: Translator,
+    src_lang: str,
+    tgt_lang: str = "en",
+    batch_size: int = 128,
+    text_from: str = "marked",
+    span_keys: Sequence[str] = (),
+) -> Callable[..., ProjectionReport]:
+    """A configured projection, for configs and project.yml-driven scripts.
+
+    translator (Translator): e.g. a clinner.CachedTranslator.v1 block around clinner.ApertiumTranslator.v1.
+    src_lang (str), tgt_lang (str): ISO 639-1 codes.
+    batch_size (int): sentences per translator call.
+    text_from (str): "marked" or "plain".
+    span_keys (Sequence[str]): doc.spans groups to project besides doc.ents.
+    RETURNS (Callable[..., ProjectionReport]): call with input_path, output_path and optionally
+        report_path and force.
+    """
+
+    def run(input_path: Path, output_path: Path, **kwargs: Any) -> ProjectionReport:
+        options: Dict[str, Any] = dict(
+            translator=translator, src_lang=src_lang, tgt_lang=tgt_lang, batch_size=batch_size,
+            text_from=text_from, span_keys=tuple(span_keys),
+        )
+        options.update(kwargs)
+        return project_docbin(input_path=input_path, output_path=output_path, **options)
+
+    return run
