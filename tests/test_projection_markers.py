@@ -63,6 +63,12 @@ def test_parse_crossed_tags_only_when_source_did_not_cross():
     assert disjoint.spans == {}
     overlapping = parse_markers(marked, {1: (0, 3), 2: (2, 5)})
     assert overlapping.status == {1: M.OK, 2: M.OK}
+    # disjoint in the source, one inside the other in the translation
+    enclosing = parse_markers("<e1>a <e2>b</e2></e1>", {1: (0, 1), 2: (2, 3)})
+    assert enclosing.status == {1: M.CROSSED, 2: M.CROSSED}
+    # nested in the source, apart in the translation
+    apart = parse_markers("<e1>a</e1> <e2>b</e2>", {1: (0, 3), 2: (2, 3)})
+    assert apart.status == {1: M.CROSSED, 2: M.CROSSED}
 
 
 def test_parse_removes_residue():

@@ -1,7 +1,6 @@
 """The CTranslate2 path end to end on a tiny random-weight NLLB made here: sentencepiece
 training, Hugging Face checkpoint, `clinner convert-nllb`, translation."""
 import json
-import logging
 import random
 
 import pytest

@@ -17,11 +17,16 @@ app = typer.Typer(
 
 # One line per command module; a module that fails to import is a bug, not a silent skip.
 COMMAND_MODULES = [
+    "dialogue",
+    "corpora",
     "assets",
     "translate",
     "translate_models",
     "sample",
     "evaluate",
+    "project_tools",
+    "reporting",
+    "packaging",
 ]
 
 

@@ -59,7 +59,7 @@ def parse_ann(content: str, path: Path) -> Tuple[List[RawSpan], Counter]:
                 label=label,
                 fragments=list(fragments) if len(fragments) > 1 else [],
                 text="\t".join(fields[2:]),
-                source=f"{path.name}:{lineno}",
+                source=f"line {lineno}",
             )
         )
     return spans, ignored

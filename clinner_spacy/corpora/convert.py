@@ -54,7 +54,7 @@ def validate(raw: RawDocument, labelmap: LabelMap) -> Tuple[List[Tuple[RawSpan, 
             found = " ".join(raw.text[s:e] for s, e in parts)
             if not _same_text(span.text, found):
                 raise CorpusFormatError(
-                    path, where, f"span text {span.text!r} does not match the text at {start}-{end}: {found!r}"
+                    path, where, f"span text {span.text!r} does not match the text at {span.start}-{span.end}: {found!r}"
                 )
         if label is None:
             ignored[span.label] += 1

@@ -56,7 +56,8 @@ def parse_xmi(path: Path, *, doc_id: str, corpus: str, lang: str, split: str) ->
         root = ET.parse(str(path)).getroot()
     except ET.ParseError as err:
         line, col = err.position
-        raise CorpusFormatError(path, f"line {line}, column {col}", f"invalid XML: {err}") from None
+        reason = str(err).rsplit(": line", 1)[0]
+        raise CorpusFormatError(path, f"line {line}, column {col}", f"invalid XML: {reason}") from None
     sofas = root.findall(f"{{{NS_CAS}}}Sofa")
     if len(sofas) != 1 or sofas[0].get("sofaString") is None:
         raise CorpusFormatError(path, "cas:Sofa", f"expected one Sofa with a sofaString, found {len(sofas)}")

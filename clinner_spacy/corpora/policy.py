@@ -42,7 +42,7 @@ class _Candidate:
         return (-(s.end_char - s.start_char), s.start_char, LABELS.index(s.label_))
 
 
-def align(doc: Doc, raw: RawSpan, label: str, split: str, report: ConversionReport) -> Span:
+def align(doc: Doc, raw: RawSpan, label: str, split: str, report: ConversionReport, text: str = None) -> Span:
     """Turn one mapped mention into a token-aligned Span (rules 1-3), or None when impossible.
 
     doc (Doc): the tokenised document.
@@ -50,13 +50,14 @@ def align(doc: Doc, raw: RawSpan, label: str, split: str, report: ConversionRepo
     label (str): its schema label.
     split (str): the split the document belongs to, for the report.
     report (ConversionReport): where changes are counted.
+    text (str): doc.text, passed in because Doc.text is rebuilt from the tokens on each access.
     RETURNS (Optional[Span]): the aligned span, or None if it was dropped (and counted).
     """
     start, end = raw.start, raw.end
     if raw.is_discontinuous:
         start, end = raw.fragments[0]
         report.count(split, label, "discontinuous_truncated")
-    text = doc.text
+    text = doc.text if text is None else text
     trimmed_start, trimmed_end = start, end
     while trimmed_start < trimmed_end and text[trimmed_start].isspace():
         trimmed_start += 1
@@ -95,8 +96,9 @@ def resolve(
     """
     candidates: List[_Candidate] = []
     seen = set()
+    text = doc.text
     for raw, label in mentions:
-        span = align(doc, raw, label, split, report)
+        span = align(doc, raw, label, split, report, text)
         if span is None:
             continue
         ident = (span.start, span.end, span.label_)

@@ -52,8 +52,18 @@ def read_mention_tsv(path: Path) -> Dict[str, List[RawSpan]]:
             start_i, end_i = int(start), int(end)
         except ValueError:
             raise CorpusFormatError(path, f"line {lineno}", f"non-integer offsets {start!r}, {end!r}") from None
-        by_doc[name].append(RawSpan(start_i, end_i, label, text=text, source=f"{path.name}:{lineno}"))
+        by_doc[name].append(RawSpan(start_i, end_i, label, text=_unquote(text), source=f"line {lineno}"))
     return by_doc
+
+
+def _unquote(field: str) -> str:
+    # Some TSVs were written with CSV quoting (SympTEMIST: '"dolor en forma de ""pinchazos"""'),
+    # others verbatim (DisTEMIST: 'carcinoma ductal "in situ" de mama'). Only a well-formed
+    # quoted field is unquoted; the span text check in convert.py catches any misreading.
+    inner = field[1:-1]
+    if len(field) >= 2 and field[0] == field[-1] == '"' and '"' not in inner.replace('""', ""):
+        return inner.replace('""', '"')
+    return field
 
 
 def read_tsv_corpus(

@@ -17,8 +17,10 @@ from ..corpora.base import CorpusFormatError
 from ..corpora.io import read_text
 from ..util import get_meta
 
-# A blank line: a line break, then only blanks up to the next line break.
-_BLOCK_SEP = re.compile(r"(?:\r\n|\n|\r)(?:[ \t]*(?:\r\n|\n|\r))+")
+# A blank line: a line break, then only blanks up to the next line break. "\r" alone is a
+# line break only when no "\n" follows, so that one CRLF is never read as two breaks.
+_NEWLINE = r"(?:\r\n|\n|\r(?!\n))"
+_BLOCK_SEP = re.compile(rf"{_NEWLINE}(?:[ \t]*{_NEWLINE})+")
 
 
 @dataclass

@@ -9,7 +9,7 @@ pass checks a marker on the torch module and freezes it when the marker does not
 settings. A rebuilt module has no marker and is frozen again before its first use.
 """
 from dataclasses import dataclass
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from spacy import registry
 from spacy.tokens import Doc
@@ -42,7 +42,7 @@ class TransferSettings:
 
 @registry.architectures("clinner.FrozenTransformerModel.v1")
 def create_frozen_transformer_model(
-    name: str,
+    name: Optional[str],
     get_spans: Callable,
     tokenizer_config: dict = {},
     transformer_config: dict = {},
@@ -54,7 +54,8 @@ def create_frozen_transformer_model(
 ) -> Model[List[Doc], FullTransformerBatch]:
     """spacy-transformers.TransformerModel.v3 with parts of the encoder frozen, and L2-SP.
 
-    name (str): Hugging Face model name or local directory.
+    name (Optional[str]): Hugging Face model name or local directory. None (the configs'
+        null [paths] encoder) is allowed until initialize, which then asks for it.
     get_spans (Callable[[List[Doc]], List[List[Span]]]): splits docs into encoder windows.
     tokenizer_config (dict): settings for the tokenizer.
     transformer_config (dict): settings for the transformer config.
@@ -106,6 +107,11 @@ def configure_transfer(
 
 def frozen_init(model: TransformerModel, X=None, Y=None) -> None:
     """spacy-transformers' init, then freezing of the freshly loaded module."""
+    if not model.attrs["has_transformer"] and not model.attrs["name"]:
+        raise ValueError(
+            "clinner.FrozenTransformerModel.v1 has no encoder: set [paths] encoder (or the "
+            "model's name) to a Hugging Face model name or a local model directory"
+        )
     trf_init(model, X=X, Y=Y)
     if model.attrs["has_transformer"]:
         ensure_frozen(model.transformer, model.attrs[SETTINGS_ATTR])

@@ -55,6 +55,10 @@ def train_command(run: Run, settings: Dict[str, object]) -> List[str]:
         raise ValueError(f"{run.config}: run {run.name} starts from a source model, but [paths] lacks source_model")
     cmd += ["--training.max_steps", str(run.max_steps), "--training.eval_frequency", str(run.eval_frequency),
             "--system.seed", str(run.seed)]
+    # the configs warm up over 10% of training (configs/*.cfg): keep that share for any max_steps
+    schedule = load_config(run.config, interpolate=False).get("training", {}).get("optimizer", {}).get("learn_rate", {})
+    if isinstance(schedule, dict) and "warmup_steps" in schedule:
+        cmd += ["--training.optimizer.learn_rate.warmup_steps", str(max(1, round(0.1 * run.max_steps)))]
     return cmd
 
 

@@ -23,7 +23,7 @@ UNBALANCED = "unbalanced"  # only one of the two tags came back
 DUPLICATED = "duplicated"  # a tag came back more than once
 REVERSED = "reversed"  # closing tag before the opening one
 EMPTY = "empty"  # nothing but whitespace between the tags
-CROSSED = "crossed"  # tags cross another entity's tags though the source spans did not
+CROSSED = "crossed"  # tags cross or enclose another entity's tags unlike the source spans
 
 _MARK = r"[*#@~]*"
 TAG_RE = re.compile(
@@ -180,7 +180,10 @@ def parse_markers(marked: str, source_spans: Dict[int, Tuple[int, int]]) -> Mark
     for x, a in enumerate(ids):
         for b in ids[x + 1 :]:
             got = _relation(result.spans[a], result.spans[b])
-            if got == "crossed" and _relation(source_spans[a], source_spans[b]) != "crossed":
+            was = _relation(source_spans[a], source_spans[b])
+            # reordering disjoint entities is fine; disjoint ones that now overlap, or nested
+            # ones that came apart or now cross, mean the tags were moved inside a phrase
+            if (got == "disjoint") != (was == "disjoint") or (was == "nested" and got == "crossed"):
                 result.status[a] = result.status[b] = CROSSED
     for i, status in result.status.items():
         if status != OK:

@@ -62,9 +62,9 @@ def token_confidences(probs: Optional[numpy.ndarray], tag_ids: numpy.ndarray) ->
     return conf
 
 
-def doc_units(doc: Doc, unit: str) -> List[Tuple[int, int]]:
-    """Token ranges to select from: sentences when the doc has them (and unit is "sentence")."""
-    if unit == "sentence" and doc.has_annotation("SENT_START"):
+def doc_units(doc: Doc, by_sentence: bool = True) -> List[Tuple[int, int]]:
+    """Token ranges to select from: the sentences (speaker turns) when the doc has them, else the doc."""
+    if by_sentence and doc.has_annotation("SENT_START"):
         return [(sent.start, sent.end) for sent in doc.sents]
     return [(0, len(doc))]
 

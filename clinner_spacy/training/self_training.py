@@ -130,7 +130,7 @@ def pseudo_label(
             docs = list(nlp.pipe([d.extra.get("doc") or d.text for d in batch]))
             for dialogue, doc, probs in zip(batch, docs, tagger_probabilities(nlp, tagger, docs)):
                 tag_ids = final_tag_ids(doc, labels) if probs is not None else numpy.zeros((len(doc),), "i")
-                units = doc_units(doc, unit)
+                units = doc_units(doc)
                 decisions = select_units(
                     doc, token_confidences(probs, tag_ids), units,
                     threshold=threshold, scope=scope, min_entities=min_entities,

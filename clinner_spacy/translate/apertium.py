@@ -3,9 +3,11 @@
 Alignment. Apertium's txt format treats a single newline as ordinary whitespace: multiwords
 and transfer rules reach across it ("a\\ntravés de" comes back as "through\\n  the skin"), so
 one-sentence-per-line input is not safe. An empty line is a paragraph break, where the
-deformatter inserts a hidden sentence end: nothing crosses it. Each input line is therefore
-sent as its own paragraph, the output is split on empty lines, and the count is checked; a
-mismatch is resolved by bisecting the batch, down to one process per segment.
+deformatter inserts a hidden sentence end: no word crosses it. Each input line is therefore
+sent as its own paragraph, preceded by a fence paragraph "." (without it, the case of a word
+can depend on the paragraph before: "tab aquí" gave "tab here" or "tab Here"). The output is
+split on empty lines and checked (count, fences); a mismatch is resolved by bisecting the
+batch, down to one process per segment. So a segment translates the same in any batch.
 (`-f line` isolates lines too, but drops every line's final full stop in apertium 3.8.3.)
 """
 import os
@@ -29,6 +31,9 @@ ROUTES: Dict[Tuple[str, str], Tuple[str, ...]] = {
     ("es", "fr"): ("es-fr",),
 }
 _MARKS = "*#@"
+# a neutral paragraph before every segment: Apertium's capitalisation otherwise depends on
+# the previous paragraph, and the fences double as a check of the output's alignment
+_FENCE = "."
 _MARKED_WORD = re.compile(r"(?<!\w)([*#@]+)(?=\w)")
 
 
@@ -94,7 +99,7 @@ class ApertiumTranslator:
             "version": self._version,
             "keep_unknown_marks": str(self.keep_unknown_marks),
             "match_initial_case": str(self.match_initial_case),
-            "segmenting": "paragraph-per-line.v1",
+            "segmenting": "fenced-paragraph-per-line.v1",
             "routes": ";".join(f"{s}-{t}:{'|'.join(r)}" for (s, t), r in sorted(ROUTES.items())),
         }
 
@@ -130,13 +135,14 @@ class ApertiumTranslator:
         args = [self.binary, "-f", "txt"]
         if not self.keep_unknown_marks:
             args.append("-u")
-        raw = self._run(args + [mode], ("\n\n".join(segments) + "\n").encode("utf8"))
-        pieces = raw.decode("utf8").strip("\n").split("\n\n")
-        if len(pieces) == len(segments):
-            return [piece.replace("\n", " ").strip() for piece in pieces]
+        data = "".join(f"{_FENCE}\n\n{segment}\n\n" for segment in segments)
+        pieces = self._run(args + [mode], data.encode("utf8")).decode("utf8").strip("\n").split("\n\n")
+        fences, outputs = pieces[0::2], pieces[1::2]
+        if len(outputs) == len(segments) and all(f.strip() == _FENCE for f in fences):
+            return [piece.replace("\n", " ").strip() for piece in outputs]
         if len(segments) == 1:
             # one segment cannot be misaligned: keep all of it on one line
-            return [" ".join(p.strip() for p in pieces if p.strip())]
+            return [" ".join(p.strip() for p in pieces[1:] if p.strip())]
         logger.warning(
             "apertium %s: %d segments came back as %d; bisecting the batch", mode, len(segments), len(pieces)
         )

@@ -15,7 +15,7 @@ from .cache import CachedTranslator
 TRANSLATOR_NAMES = ("apertium", "nllb", "nllb-ct2", "identity")
 
 
-def get_translator(name: str, **options: Any) -> Translator:
+def get_translator(name: str, /, **options: Any) -> Translator:
     """Create a translation backend.
 
     name (str): "apertium", "nllb" (NLLB/M2M100 through CTranslate2) or "identity".

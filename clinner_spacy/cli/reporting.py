@@ -1,0 +1,83 @@
+"""`clinner results`: the results page and learning curve from a profile's metrics files."""
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from wasabi import msg
+
+from .app import app
+
+
+@app.command("results")
+def results_cli(
+    metrics_dir: Path = typer.Option(
+        ...,
+        "--metrics-dir",
+        exists=True,
+        file_okay=False,
+        help="Metrics folder of a profile: <lang>/<arm>[_k<k>]_s<seed>.json inside",
+    ),
+    output: Path = typer.Option(
+        Path("docs/results.md"),
+        "--output",
+        help="Markdown file to write",
+    ),
+    plot: Path = typer.Option(
+        Path("docs/learning_curve.png"),
+        "--plot",
+        help="Learning-curve PNG to write (linked from the markdown)",
+    ),
+    projection_report: List[Path] = typer.Option(
+        [],
+        "--projection-report",
+        exists=True,
+        dir_okay=False,
+        help="Projection report JSON of translated data (repeatable)",
+    ),
+    profile: str = typer.Option(
+        "",
+        "--profile",
+        help="Profile name, stated on the page",
+    ),
+    translator: str = typer.Option(
+        "apertium",
+        "--translator",
+        help="Translator used, stated on the page",
+    ),
+    encoder: str = typer.Option(
+        "e5-small",
+        "--encoder",
+        help="Encoder used, stated on the page",
+    ),
+    command: str = typer.Option(
+        "",
+        "--command",
+        help="The command that produced the metrics, stated on the page",
+    ),
+    date: Optional[str] = typer.Option(
+        None,
+        "--date",
+        help="Date stated on the page (default: today)",
+    ),
+    machine: Optional[str] = typer.Option(
+        None,
+        "--machine",
+        help="Machine stated on the page (default: detected, e.g. '2-core CPU, 24 GiB, no GPU')",
+    ),
+    langs: str = typer.Option(
+        "",
+        "--langs",
+        help="Targets in table order, space separated (default: every folder but en)",
+    ),
+) -> None:
+    """Write the results page (transfer table with CIs, per-label tables, projection statistics) and plot."""
+    from ..reporting.results import write_results
+
+    try:
+        info = write_results(metrics_dir=metrics_dir, output=output, plot=plot, projection_reports=projection_report,
+                             profile=profile, translator=translator, encoder=encoder, command=command, date=date,
+                             machine=machine, langs=langs.split() or None)
+    except (FileNotFoundError, ValueError) as err:
+        msg.fail(str(err), exits=1)
+    msg.good(f"{info['output']} and {info['plot']} from {info['records']} metrics files "
+             f"(targets: {', '.join(info['targets'])})")

@@ -1,0 +1,1 @@
+"""What project.yml runs: corpus assets from a mirror, the experiment plan, arm training and evaluation."""

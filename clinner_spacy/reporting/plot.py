@@ -1,0 +1,78 @@
+"""The learning curve: strict micro F1 against the number of target training documents, per arm.
+
+One panel per target; target-only and transferred + k are lines over k (with their 95%
+intervals as error bars); zero-shot and transferred use no target documents and are drawn at
+k = 0. "all" is placed at the number of documents it stands for.
+"""
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+from .collect import Record, aggregate
+from .tables import ARM_NAMES, group
+
+CURVE_ARMS = ("target_only", "transfer_k")
+POINT_ARMS = ("zero_shot", "transfer")
+
+
+def _x(k: Optional[str], recs: Sequence[Record], fallback_all: float) -> float:
+    if k is None:
+        return 0.0
+    if k == "all":
+        n = next((r.n_train_docs for r in recs if r.n_train_docs), None)
+        return float(n) if n else fallback_all
+    return float(k)
+
+
+def curve_points(records: Sequence[Record], lang: str) -> Dict[str, List[Tuple[float, float, float, float]]]:
+    """arm -> [(x, F1, low, high)] in percent, sorted by x."""
+    groups = {key: recs for key, recs in group(records).items() if key[0] == lang}
+    numeric = [float(k) for (_, _, k) in groups if k not in (None, "all")]
+    fallback_all = (max(numeric) * 1.5) if numeric else 1.0
+    out: Dict[str, List[Tuple[float, float, float, float]]] = {}
+    for (_, arm, k), recs in groups.items():
+        if arm not in CURVE_ARMS + POINT_ARMS:
+            continue
+        cell = aggregate(recs)
+        if cell.f is None:
+            continue
+        low = cell.low if cell.low is not None else cell.f
+        high = cell.high if cell.high is not None else cell.f
+        out.setdefault(arm, []).append((_x(k, recs, fallback_all), 100 * cell.f, 100 * low, 100 * high))
+    return {arm: sorted(points) for arm, points in out.items()}
+
+
+def plot_learning_curve(records: Sequence[Record], langs: Sequence[str], output: Union[str, Path],
+                        title: str = "") -> Path:
+    """Draw the learning curves into a PNG (matplotlib, Agg backend: no display needed).
+
+    records (Sequence[Record]): the metrics records.
+    langs (Sequence[str]): one panel per target, in this order.
+    output (Union[str, Path]): the PNG path.
+    RETURNS (Path): the PNG path.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    langs = list(langs) or ["?"]
+    fig, axes = plt.subplots(1, len(langs), figsize=(5 * len(langs), 4), squeeze=False, sharey=True)
+    styles = {"target_only": "o-", "transfer_k": "s-", "zero_shot": "^", "transfer": "D"}
+    for ax, lang in zip(axes[0], langs):
+        for arm, points in curve_points(records, lang).items():
+            xs, ys, lows, highs = zip(*points)
+            err = [[y - lo for y, lo in zip(ys, lows)], [hi - y for y, hi in zip(ys, highs)]]
+            ax.errorbar(xs, ys, yerr=err, fmt=styles.get(arm, "o-"), capsize=3, label=ARM_NAMES.get(arm, arm))
+        ax.set_title(f"target: {lang}")
+        ax.set_xlabel("target training documents (k)")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("strict micro F1 (%)")
+    axes[0][-1].legend(loc="lower right", fontsize="small")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(output, dpi=120)
+    plt.close(fig)
+    return output

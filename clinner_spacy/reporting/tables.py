@@ -1,0 +1,128 @@
+"""Markdown tables of the results page: the transfer table, per-label scores, projection statistics."""
+from collections import defaultdict
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from .collect import Cell, Record, aggregate, paired_gain
+
+ARM_NAMES = {
+    "source": "source (English)",
+    "target_only": "target-only",
+    "zero_shot": "zero-shot",
+    "transfer": "transferred",
+    "transfer_k": "transferred + k",
+}
+
+
+def pct(value: Optional[float]) -> str:
+    return "–" if value is None else f"{100 * value:.1f}"
+
+
+def with_ci(f: Optional[float], low: Optional[float], high: Optional[float], signed: bool = False) -> str:
+    if f is None:
+        return "–"
+    head = f"{100 * f:+.1f}" if signed else pct(f)
+    if low is None or high is None:
+        return head
+    return f"{head} [{100 * low:.1f}, {100 * high:.1f}]" if not signed else f"{head} [{100 * low:+.1f}, {100 * high:+.1f}]"
+
+
+def k_key(k: Optional[str]) -> Tuple[int, int]:
+    """Sort k numerically, "all" last, None (no target documents) first."""
+    if k is None:
+        return (0, 0)
+    return (2, 0) if k == "all" else (1, int(k))
+
+
+def group(records: Iterable[Record]) -> Dict[Tuple[str, str, Optional[str]], List[Record]]:
+    """(lang, arm, k) -> records over seeds."""
+    out: Dict[Tuple[str, str, Optional[str]], List[Record]] = defaultdict(list)
+    for rec in records:
+        out[(rec.lang, rec.arm, rec.k)].append(rec)
+    return dict(out)
+
+
+def k_label(k: Optional[str], recs: Sequence[Record]) -> str:
+    n = next((r.n_train_docs for r in recs if r.n_train_docs), None)
+    return f"all ({n} docs)" if k == "all" and n else str(k)
+
+
+def transfer_table(records: Sequence[Record], langs: Sequence[str]) -> str:
+    """Target-only(k) against transferred + k, with the paired gain, per language and k."""
+    groups = group(records)
+    lines = ["| target | k | target-only | transferred + k | gain |", "|---|---|---|---|---|"]
+    for lang in langs:
+        ks = sorted({k for (lg, arm, k) in groups if lg == lang and arm in ("target_only", "transfer_k")}, key=k_key)
+        for k in ks:
+            base, ours = groups.get((lang, "target_only", k), []), groups.get((lang, "transfer_k", k), [])
+            cb, co = aggregate(base), aggregate(ours)
+            gain = paired_gain(ours, base) if base and ours else (None, None, None)
+            lines.append(f"| {lang} | {k_label(k, base or ours)} | {_cell(cb)} | {_cell(co)} | {with_ci(*gain, signed=True)} |")
+    return "\n".join(lines)
+
+
+def no_target_table(records: Sequence[Record], langs: Sequence[str]) -> str:
+    """Arms that use no target-language annotation directly: zero-shot and transferred."""
+    groups = group(records)
+    lines = ["| target | zero-shot (source model as is) | transferred (translated data) | gain |",
+             "|---|---|---|---|"]
+    for lang in langs:
+        zs, tr = groups.get((lang, "zero_shot", None), []), groups.get((lang, "transfer", None), [])
+        if not zs and not tr:
+            continue
+        gain = paired_gain(tr, zs) if zs and tr else (None, None, None)
+        lines.append(f"| {lang} | {_cell(aggregate(zs))} | {_cell(aggregate(tr))} | {with_ci(*gain, signed=True)} |")
+    return "\n".join(lines)
+
+
+def arm_table(records: Sequence[Record]) -> str:
+    """Every (language, arm, k) with micro P/R/F1, interval and seeds: the complete listing."""
+    groups = group(records)
+    lines = ["| target | arm | k | P | R | F1 [95% CI] | seeds | sd |", "|---|---|---|---|---|---|---|---|"]
+    for (lang, arm, k), recs in sorted(groups.items(), key=lambda x: (x[0][0], list(ARM_NAMES).index(x[0][1])
+                                                                      if x[0][1] in ARM_NAMES else 99, k_key(x[0][2]))):
+        cell = aggregate(recs)
+        p = sum(r.p or 0 for r in recs) / len(recs)
+        r = sum(r.r or 0 for r in recs) / len(recs)
+        lines.append(f"| {lang} | {ARM_NAMES.get(arm, arm)} | {k_label(k, recs) if k else '–'} | {pct(p)} | {pct(r)} "
+                     f"| {with_ci(cell.f, cell.low, cell.high)} | {cell.n_seeds} | {pct(cell.sd) if cell.sd else '–'} |")
+    return "\n".join(lines)
+
+
+def per_label_table(records: Sequence[Record], lang: str) -> str:
+    """Per-label strict P/R/F1 (mean over seeds) of every arm of one language."""
+    groups = {key: recs for key, recs in group(records).items() if key[0] == lang}
+    labels = sorted({lb for recs in groups.values() for r in recs for lb in r.per_label})
+    head = "| arm | k | " + " | ".join(f"{lb} P | {lb} R | {lb} F1 | {lb} support" for lb in labels) + " |"
+    lines = [head, "|---|---|" + "---:|" * (4 * len(labels))]
+    for (_, arm, k), recs in sorted(groups.items(), key=lambda x: (list(ARM_NAMES).index(x[0][1])
+                                                                   if x[0][1] in ARM_NAMES else 99, k_key(x[0][2]))):
+        cells = []
+        for lb in labels:
+            vals = [r.per_label.get(lb, {}) for r in recs]
+            mean = {m: sum(v.get(m, 0.0) for v in vals) / len(vals) for m in ("p", "r", "f")}
+            support = vals[0].get("support", "–") if vals else "–"
+            cells.append(f"{pct(mean['p'])} | {pct(mean['r'])} | {pct(mean['f'])} | {support}")
+        lines.append(f"| {ARM_NAMES.get(arm, arm)} | {k_label(k, recs) if k else '–'} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def projection_table(reports: Sequence[Dict]) -> str:
+    """Projection statistics of the translated training data (one row per report)."""
+    methods = sorted({m for rep in reports for m in rep.get("by_method", {})},
+                     key=lambda m: (m == "lost", m == "dropped-overlap", m != "marker", m))
+    lines = ["| source | translator | docs | sentences | entities | placed | " + " | ".join(methods) + " |",
+             "|---|---|---:|---:|---:|---:|" + "---:|" * len(methods)]
+    for rep in reports:
+        tr = rep.get("translator") or {}
+        name = tr.get("name", "?") if isinstance(tr, dict) else str(tr)
+        share = rep.get("placed_share")
+        counts = " | ".join(str(rep.get("by_method", {}).get(m, 0)) for m in methods)
+        lines.append(f"| {rep.get('src_lang', '?')} -> {rep.get('tgt_lang', '?')} | {name} | {rep.get('docs', '–')} "
+                     f"| {rep.get('sentences', '–')} | {rep.get('entities', '–')} "
+                     f"| {rep.get('placed', '–')} ({pct(share)}%) | {counts} |")
+    return "\n".join(lines)
+
+
+def _cell(cell: Cell) -> str:
+    text = with_ci(cell.f, cell.low, cell.high)
+    return text if cell.n_seeds <= 1 or cell.sd is None else f"{text} (sd {100 * cell.sd:.1f}, {cell.n_seeds} seeds)"

@@ -1,0 +1,126 @@
+"""project.yml is valid and true: every command documented, its scripts call real commands with real
+options, its code deps exist, its workflows cover it, and its corpus assets are pinned and checksummed."""
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import srsly
+import typer.main
+from weasel.util import load_project_config
+
+from clinner_spacy.cli.app import app, load_commands
+from clinner_spacy.project.manifest import read_manifest
+from clinner_spacy.project.mirror import load_assets
+from clinner_spacy.project.plan import make_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDERS = {"dialogue-placeholder"}
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_project_config(ROOT)  # validates the schema and substitutes vars
+
+
+@pytest.fixture(scope="module")
+def cli():
+    load_commands()
+    return typer.main.get_command(app)
+
+
+def _commands(config):
+    return {cmd["name"]: cmd for cmd in config["commands"]}
+
+
+def test_every_command_has_help_script_deps_outputs(config):
+    for name, cmd in _commands(config).items():
+        assert cmd.get("help") and cmd.get("script"), name
+        if name not in PLACEHOLDERS:
+            assert cmd.get("deps") and cmd.get("outputs"), name
+
+
+def test_code_and_config_deps_exist(config):
+    for name, cmd in _commands(config).items():
+        for dep in cmd.get("deps", []):
+            if dep.startswith(("clinner_spacy/", "configs/")) or dep in ("corpora.sha256", "pyproject.toml"):
+                assert (ROOT / dep).is_file(), f"{name}: dep {dep} does not exist"
+
+
+def _clinner_calls(config):
+    for name, cmd in _commands(config).items():
+        for line in cmd["script"]:
+            argv = shlex.split(line)
+            if argv[:3] == ["python", "-m", "clinner_spacy"]:
+                yield name, argv[3:]
+
+
+def test_scripts_call_real_commands_with_real_options(config, cli):
+    calls = list(_clinner_calls(config))
+    assert len(calls) >= 15
+    for name, argv in calls:
+        group, rest = cli, argv
+        while hasattr(group, "commands"):  # sub-apps such as `assets encoder`
+            assert rest and rest[0] in group.commands, f"{name}: unknown clinner command {rest[:1]}"
+            group, rest = group.commands[rest[0]], rest[1:]
+        known = {opt for param in group.params for opt in param.opts + param.secondary_opts}
+        for token in rest:
+            if token.startswith("--"):
+                assert token in known, f"{name}: `{' '.join(argv[:2])}` has no option {token}"
+
+
+def test_spacy_package_lines_use_staged_meta(config):
+    lines = [line for line in _commands(config)["package-pipelines"]["script"] if line.startswith("python -m spacy package")]
+    assert len(lines) == 2
+    for line in lines:
+        argv = shlex.split(line)
+        assert argv[4].endswith("/model") and "--meta-path" in argv and "wheel" in argv
+
+
+def test_workflows(config):
+    commands = _commands(config)
+    for wf, names in config["workflows"].items():
+        for name in names:
+            assert name in commands, f"workflow {wf}: unknown command {name}"
+    assert set(config["workflows"]["all"]) == set(commands)
+    assert {"all", "translate", "train", "transfer", "evaluate", "package", "dialogue"} <= set(config["workflows"])
+
+
+def test_translator_and_profile_are_one_var_away():
+    nllb = load_project_config(ROOT, overrides={"vars.translator": "nllb", "vars.profile": "full"})
+    script = " ".join(_commands(nllb)["translate-es"]["script"])
+    assert "--translator nllb" in script and "translated/nllb/es/train.spacy" in script
+    assert _commands(nllb)["train-transfer"]["outputs"] == ["training/full/transfer"]
+    assert "translated/nllb/fr/train.spacy" in _commands(nllb)["train-transfer"]["deps"]
+
+
+def test_arm_outputs_hold_every_planned_run(config):
+    """The arm commands' output folders contain every run and metrics file the plan can produce."""
+    cmds = _commands(config)
+    plan = make_plan(profile="quick", langs=["es", "fr"], ks=["5", "10", "20", "all"], seeds=[1, 2, 3],
+                     max_steps=1, eval_frequency=1, translator="apertium")
+    outputs = {arm: cmds[f"train-{arm.replace('_', '-')}"]["outputs"] for arm in
+               ("source", "target_only", "transfer", "transfer_k")}
+    for run in plan.runs:
+        assert any(run.output.startswith(out + "/") for out in outputs[run.arm]), run.output
+    for ev in plan.evaluations:
+        assert any(ev.output.startswith(out + "/") for out in cmds["evaluate-arms"]["outputs"]), ev.output
+
+
+def test_corpus_assets_pinned_and_in_manifest():
+    manifest = read_manifest(ROOT / "corpora.sha256")
+    assets = load_assets(ROOT)
+    assert {a.name for a in assets} >= {"e3c", "ncbi-disease", "bc5cdr", "neurotrialner"}
+    for asset in assets:
+        assert re.fullmatch(r"[0-9a-f]{40}", asset.commit), asset.name
+        assert asset.repo.startswith("https://github.com/") and asset.license, asset.name
+        if asset.url:
+            assert asset.commit in asset.url
+        assert any(name.startswith(asset.mirror + "/") for name in manifest), asset.name
+    e3c = [n for n in manifest if n.startswith("e3c/data_annotation/Spanish/layer1/")]
+    assert len(e3c) == 36 + 45
+
+
+def test_project_yml_parses_as_plain_yaml():
+    data = srsly.read_yaml(ROOT / "project.yml")
+    assert data["vars"]["translator"] == "apertium" and data["vars"]["profile"] == "quick"
