@@ -176,7 +176,7 @@ def write_markdown(report: dict, path: Path) -> None:
         "of a row ran back to back on the same inputs in the same process. Median of "
         f"{report['repeats']} runs. Raw numbers: translation-speed.json.",
         "",
-        "## NLLB-200-distilled-600M shape, random weights: CTranslate2 int8 vs transformers fp32",
+        f"## NLLB-200-distilled-600M shape ({nllb['shape']}), random weights: CTranslate2 int8 vs transformers fp32",
         "",
         f"{nllb['sentences']} Spanish sentences from E3C layer 1 ({nllb['source_tokens']} source tokens, longest "
         f"{nllb['max_source_tokens']}), one batch, {nllb['decoding_steps']} decoding steps forced per sentence, "

@@ -276,3 +276,14 @@ def test_cli_convert_and_stats(tmp_path):
     result = runner.invoke(app, ["stats", str(out / "pharmaconer")])
     assert result.exit_code == 0, result.output
     assert "PROTEINAS" in result.output and "DRUG" in result.output
+
+
+def test_e3c_utf16_offsets_outside_bmp(tmp_path):
+    # UIMA offsets count UTF-16 code units: an emoji takes two, a Python str index one.
+    text = "Dolor \U0001F600 torácico."
+    path = tmp_path / "ES000001.xml"
+    body = XMI.replace("{text}", text).replace('begin="42" end="52"', 'begin="9" end="17"')
+    path.write_text(body, encoding="utf-8")
+    raw = parse_xmi(path, doc_id="ES000001", corpus="e3c-es", lang="es", split="train")
+    (bodypart,) = [s for s in raw.spans if s.label == "BODYPART"]
+    assert text[bodypart.start : bodypart.end] == "torácico"

@@ -11,7 +11,7 @@ from clinner_spacy.dialogue.annotate import annotate_dialogues
 from clinner_spacy.dialogue.io import read_dialogues, read_txt_dialogues
 
 DIALOGUE_1 = "Doctor: Any chest pain? \r\nPatient: No, but my knee hurts.  \r\nDoctor: Take ibuprofen."
-DIALOGUE_2 = "[doctor] any fever ?\n[patient] fever , yes ."
+DIALOGUE_2 = "[doctor] fever ?\n[patient] fever , yes ."
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_txt_blocks_and_errors(tmp_path):
     path.write_bytes(b"Doctor: a\r\nPatient: b\r\n\r\n  \r\nDoctor: c")
     blocks = list(read_txt_dialogues(path))
     assert [(b.dialogue_id, b.text, b.file_offset) for b in blocks] == [
-        ("d:1", "Doctor: a\r\nPatient: b", 0), ("d:2", "Doctor: c", 28)]
+        ("d:1", "Doctor: a\r\nPatient: b", 0), ("d:2", "Doctor: c", 29)]
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "Doctor: hi"}\n{"id": 2}\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad\.jsonl:line 2"):

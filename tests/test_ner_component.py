@@ -188,3 +188,44 @@ def test_missing_annotation_gives_no_loss():
     ner = nlp.get_pipe("clinner_ner")
     loss, d = ner.get_loss([eg], ner.model.predict([eg.predicted]))
     assert loss == 0.0 and not d[0].any()
+
+
+def test_overfits_with_tiny_transformer(tmp_path):
+    """The real stack: transformer (tiny random BERT) + listener + clinner_ner; round trip."""
+    from thinc.api import Adam
+
+    from clinner_spacy.models.tiny import make_tiny_encoder
+
+    encoder = make_tiny_encoder(tmp_path / "enc", hidden=32, layers=2)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("transformer", config={"model": {
+        "@architectures": "clinner.FrozenTransformerModel.v1", "name": str(encoder),
+        "get_spans": {
+            "@span_getters": "spacy-transformers.strided_spans.v1", "window": 64, "stride": 48,
+        },
+        "tokenizer_config": {"use_fast": True},
+    }})
+    nlp.add_pipe("clinner_ner")
+    egs = examples(nlp)
+    fix_random_seed(0)
+    nlp.initialize(lambda: egs)
+    optimizer = Adam(0.005)
+    for _ in range(20):  # it overfits after 12 steps with this seed
+        nlp.update(egs, sgd=optimizer, losses={})
+    for text, gold in TRAIN:
+        assert ents(nlp(text)) == gold
+    nlp.to_disk(tmp_path / "nlp")
+    loaded = spacy.load(tmp_path / "nlp")
+    texts = [t for t, _ in TRAIN]
+    assert [ents(d) for d in loaded.pipe(texts)] == [ents(nlp(t)) for t in texts]
+
+
+def test_foreign_gold_labels_are_reported_once(caplog):
+    nlp = make_nlp()
+    egs = examples(nlp)
+    nlp.get_pipe("clinner_ner").initialize(lambda: egs, nlp=nlp, labels=["DISORDER"])
+    optimizer = nlp.create_optimizer()
+    with caplog.at_level("WARNING", logger="clinner_spacy"):
+        nlp.update(egs, sgd=optimizer)
+        nlp.update(egs, sgd=optimizer)
+    assert [r.getMessage().count("'DRUG'") for r in caplog.records] == [1]

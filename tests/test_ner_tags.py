@@ -10,6 +10,7 @@ from clinner_spacy.pipeline.tags import (
     make_tags,
     tags_to_spans,
     viterbi_bio,
+    viterbi_bio_batch,
 )
 
 LABELS = ["DISORDER", "DRUG"]
@@ -78,7 +79,8 @@ def test_viterbi_matches_brute_force():
 
 def test_viterbi_repairs_stray_inside():
     # argmax would say I-DRUG first; the valid best is B-DRUG I-DRUG
-    log_probs = numpy.log(numpy.array([[0.1, 0.0, 0.0, 0.4, 0.5], [0.1, 0.0, 0.0, 0.1, 0.8]]) + 1e-9)
+    probs = numpy.array([[0.1, 0.0, 0.0, 0.4, 0.5], [0.1, 0.0, 0.0, 0.1, 0.8]])
+    log_probs = numpy.log(probs + 1e-9)
     assert viterbi_bio(log_probs).tolist() == [3, 4]
 
 
@@ -93,3 +95,13 @@ def test_tags_to_spans():
     ]
     assert tags_to_spans([3, 4], LABELS) == [(0, 2, "DRUG")]
     assert tags_to_spans([], LABELS) == []
+
+
+def test_viterbi_batch_equals_one_by_one():
+    rng = numpy.random.default_rng(4)
+    docs = [numpy.log(rng.dirichlet(numpy.ones(len(TAGS)), size=n)) for n in (5, 0, 1, 17, 3)]
+    paths = viterbi_bio_batch(docs)
+    assert [len(p) for p in paths] == [5, 0, 1, 17, 3]
+    for doc, path in zip(docs, paths):
+        assert path.tolist() == viterbi_bio(doc).tolist()
+    assert viterbi_bio_batch([]) == []

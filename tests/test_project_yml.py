@@ -89,7 +89,8 @@ def test_workflows(config):
 def test_translator_and_profile_are_one_var_away():
     nllb = load_project_config(ROOT, overrides={"vars.translator": "nllb", "vars.profile": "full"})
     script = " ".join(_commands(nllb)["translate-es"]["script"])
-    assert "--translator nllb" in script and "translated/nllb/es/train.spacy" in script
+    assert "--translator nllb" in script and "--output-dir translated/nllb/es" in script
+    assert "--nllb-model-dir assets/nllb-200-distilled-600M-ct2" in script
     assert _commands(nllb)["train-transfer"]["outputs"] == ["training/full/transfer"]
     assert "translated/nllb/fr/train.spacy" in _commands(nllb)["train-transfer"]["deps"]
 

@@ -53,3 +53,33 @@ def test_locate_chain_order_and_nothing_found():
     assert locate(SENT, ["right iliac fossa"], default_locators()).method == "fallback-exact"
     assert locate(SENT, ["hepatic cyst", ""], default_locators()) is None
     assert locate("", ["pain"], default_locators()) is None
+
+
+def _trigram_encoder(texts):
+    """A stand-in encoder: hashed character trigram counts (similar strings, similar vectors)."""
+    import numpy
+
+    out = numpy.zeros((len(texts), 257), dtype="float32")
+    for row, text in enumerate(texts):
+        padded = f"  {normalise(text)}  "
+        for i in range(len(padded) - 2):
+            out[row, sum(map(ord, padded[i : i + 3])) % 257] += 1.0
+    return out
+
+
+def test_embedding_locator_places_confident_and_refuses_the_rest():
+    from clinner_spacy.projection.embedding import EmbeddingLocator
+
+    loc = EmbeddingLocator(_trigram_encoder, threshold=0.7, margin=0.05)
+    sent = "extended by the renal vein until the retrohepatic cava"
+    got = loc.locate(sent, ["vena cava retrohepatica"], forbidden=[], hint=0.5)
+    assert got is not None and got.method == "fallback-embedding"
+    assert sent[got.start : got.end] == "retrohepatic cava"
+    assert loc.locate(sent, ["xyzzy"], forbidden=[], hint=0.5) is None
+    # the same phrase twice: no window wins by the margin, so nothing is placed
+    assert loc.locate("renal vein and renal vein", ["renal vein"], forbidden=[], hint=0.5) is None
+    assert loc.locate("renal vein and renal vein", ["renal vein"], forbidden=[(0, 10)], hint=0.5).start == 15
+    # chained after a stricter locator, it is asked only when that one finds nothing
+    chain = [FuzzyLocator(threshold=0.99), loc]
+    assert locate(sent, ["vena cava retrohepatica"], chain).method == "fallback-embedding"
+    assert locate(sent, ["renal vein"], [ExactLocator(), loc]).method == "fallback-exact"

@@ -18,6 +18,7 @@ app = typer.Typer(
 # One line per command module; a module that fails to import is a bug, not a silent skip.
 COMMAND_MODULES = [
     "dialogue",
+    "dialogue_project",
     "corpora",
     "assets",
     "translate",

@@ -80,6 +80,31 @@ def source_data_cli(
     msg.good(f"source data from {', '.join(names)}: {counts['train']} train, {counts['dev']} dev documents -> {output}")
 
 
+@app.command("translate-corpus")
+def translate_corpus_cli(
+    corpus_dir: Path = typer.Option(..., "--corpus-dir", exists=True, file_okay=False, help="Converted target corpus"),
+    splits: str = typer.Option("train dev", "--splits", help="Splits to translate, space separated"),
+    src: str = typer.Option(..., "--src", help="Source language (ISO 639-1)"),
+    tgt: str = typer.Option("en", "--tgt", help="Target language (ISO 639-1)"),
+    translator: str = typer.Option("apertium", "--translator", help="apertium or nllb"),
+    nllb_model_dir: Path = typer.Option(None, "--nllb-model-dir", help="CTranslate2 NLLB folder (used by nllb only)"),
+    cache: Path = typer.Option(None, "--cache", help="SQLite translation cache"),
+    output_dir: Path = typer.Option(..., "--output-dir", help="Folder for <split>.spacy and <split>.report.json"),
+) -> None:
+    """Translate a corpus's splits into English and project the entities (the transfer arms' data)."""
+    from ..project.translate import translate_splits
+
+    try:
+        reports = translate_splits(corpus_dir=corpus_dir, splits=splits.replace(",", " ").split(), src_lang=src,
+                                   tgt_lang=tgt, translator=translator, nllb_model_dir=nllb_model_dir, cache=cache,
+                                   output_dir=output_dir)
+    except (ValueError, FileNotFoundError, RuntimeError) as err:
+        msg.fail(str(err), exits=1)
+    for split, rep in reports.items():
+        msg.good(f"{split}: {rep['docs']} docs, {rep['placed']}/{rep['entities']} entities placed "
+                 f"({100 * (rep['placed_share'] or 0):.1f}%), {len(rep['lost'])} lost -> {output_dir / split}.spacy")
+
+
 @app.command("plan")
 def plan_cli(
     profile: str = typer.Option("quick", "--profile", help="quick or full: picks the k list, seeds and steps"),

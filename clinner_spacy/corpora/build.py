@@ -51,12 +51,10 @@ def convert_corpus(
     report = ConversionReport(corpus=name, lang=spec.lang)
     report.settings = {"data_dir": str(data_dir), "skip_invalid": skip_invalid, "labelmap": spec.labelmap}
     report.settings.update({k: v for k, v in options.items() if used[k]})
-    if used["dev_fraction"] or used["test_fraction"]:
-        report.notes.append(
-            "Carved by document with seed "
-            f"{seed}: " + ", ".join(f"{k}={v}" for k, v in options.items() if used[k] and k != "seed")
-            + " (where the corpus has no official split of that kind; see the labelmap notes)."
-        )
+    report.notes.append(f"Splits: {spec.splits}.")
+    if any(used[k] for k in ("dev_fraction", "test_fraction")):
+        carved = ", ".join(f"{k}={v}" for k, v in options.items() if used[k])
+        report.notes.append(f"Carve settings (used only where the corpus has no official split): {carved}.")
     # Materialised first so the progress bar knows its total; the corpora are small.
     raws = list(read_corpus(spec, Path(data_dir), **options))
     bins: Dict[str, DocBin] = {}

@@ -24,6 +24,7 @@ class CorpusSpec:
     subdir (str): the corpus folder inside the shared data folder.
     lang (str): the language code.
     options (Dict[str, Any]): fixed keyword arguments for the reader (e.g. lang, layer).
+    splits (str): how the corpus's splits are made, written into the conversion report.
     """
 
     name: str
@@ -32,6 +33,7 @@ class CorpusSpec:
     subdir: str
     lang: str
     options: Dict[str, Any] = field(default_factory=dict)
+    splits: str = "official splits"
 
     def load_reader(self) -> Callable[..., Iterator[RawDocument]]:
         module, _, func = self.reader.partition(":")
@@ -50,14 +52,24 @@ def _e3c(lang: str, layer: int) -> CorpusSpec:
         subdir="e3c",
         lang=lang,
         options={"lang": lang, "layer": layer},
+        splits=(
+            "official train/test (documentation/train_test_split.txt); dev carved from train by document"
+            if layer == 1
+            else "layer 2 is silver training data: every document is in train"
+        ),
     )
 
 
+# DisTEMIST, SympTEMIST and MedProcNER share their texts and their carve (see spaccc.py).
+_SPACCC_SPLITS = (
+    "no public dev/test gold: test and dev carved by document from the 750 training texts, "
+    "one carve shared by distemist, symptemist and medprocner"
+)
 _SPECS = [_e3c(lang, layer) for layer in (1, 2) for lang in ("en", "es", "fr")] + [
-    CorpusSpec("distemist", "clinner_spacy.corpora.spaccc:read_distemist", "distemist", "spaccc", "es"),
-    CorpusSpec("symptemist", "clinner_spacy.corpora.spaccc:read_symptemist", "symptemist", "spaccc", "es"),
-    CorpusSpec("medprocner", "clinner_spacy.corpora.spaccc:read_medprocner", "medprocner", "spaccc", "es"),
-    CorpusSpec("pharmaconer", "clinner_spacy.corpora.spaccc:read_pharmaconer", "pharmaconer", "spaccc/pharmaconer", "es"),
+    CorpusSpec("distemist", "clinner_spacy.corpora.spaccc:read_distemist", "distemist", "spaccc", "es", splits=_SPACCC_SPLITS),
+    CorpusSpec("symptemist", "clinner_spacy.corpora.spaccc:read_symptemist", "symptemist", "spaccc", "es", splits=_SPACCC_SPLITS),
+    CorpusSpec("medprocner", "clinner_spacy.corpora.spaccc:read_medprocner", "medprocner", "spaccc", "es", splits=_SPACCC_SPLITS),
+    CorpusSpec("pharmaconer", "clinner_spacy.corpora.spaccc:read_pharmaconer", "pharmaconer", "spaccc/pharmaconer", "es", splits="official train/dev/test"),
     # Readers written in corpora/conll.py, neurotrialner.py and dialogue_gold.py.
     CorpusSpec("ncbi-disease", "clinner_spacy.corpora.conll:read_ncbi_disease", "ncbi-disease", "ncbi_disease", "en"),
     CorpusSpec("bc5cdr", "clinner_spacy.corpora.conll:read_bc5cdr", "bc5cdr", "bc5cdr", "en"),

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Dict, List, Union
 
+from ..schema import LABELS
+
 # Reasons for which a span is not in doc.ents. Keep in sync with policy.py.
 DROP_REASONS = ("overlap_dropped", "duplicate_dropped", "unalignable_dropped")
 # Reasons for which a span is in doc.ents but not exactly as the source gave it.
@@ -103,11 +105,13 @@ class ConversionReport:
 
     def to_markdown(self) -> str:
         """Render the report as markdown tables (splits, then changes, ignored, skipped)."""
-        labels = sorted({l for s in self.splits.values() for l in s["entities"]})
+        found = {l for s in self.splits.values() for l in s["entities"]}
+        labels = [l for l in LABELS if l in found] + sorted(found - set(LABELS))
         lines = [f"# Conversion report: {self.corpus} ({self.lang})", ""]
         head = ["split", "documents", "sentences", "tokens"] + labels
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for split, s in self.splits.items():
+        order = {"train": 0, "dev": 1, "test": 2}
+        for split, s in sorted(self.splits.items(), key=lambda kv: (order.get(kv[0], 3), kv[0])):
             row = [split, s["documents"], s["sentences"], s["tokens"]]
             row += [s["entities"].get(l, 0) for l in labels]
             lines.append("| " + " | ".join(str(x) for x in row) + " |")

@@ -4,6 +4,7 @@ Offsets in the output index the dialogue's text exactly as read (spaCy never cha
 text), and each record carries that text, so text[start:end] is the mention. For .txt input
 the record also says where the dialogue starts in the file.
 """
+import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
@@ -119,7 +120,10 @@ def annotate_dialogues(
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     srsly.write_jsonl(output, records)
     if html is not None:
-        page = displacy.render(shown, style="ent", page=True, jupyter=False, options={"colors": COLORS})
+        with warnings.catch_warnings():
+            # W006 "no entities to visualize" for each dialogue without any: expected, not news
+            warnings.filterwarnings("ignore", message=r"\[W006\]")
+            page = displacy.render(shown, style="ent", page=True, jupyter=False, options={"colors": COLORS})
         Path(html).parent.mkdir(parents=True, exist_ok=True)
         Path(html).write_text(page, encoding="utf-8")
         stats["html_dialogues"] = len(shown)

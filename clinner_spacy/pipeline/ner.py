@@ -11,7 +11,7 @@ With every label annotated this is ordinary cross-entropy. Decoding is a Viterbi
 valid BIO sequences (pipeline/tags.py). See docs/partial-labels.md.
 """
 from itertools import islice
-from typing import Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
 
 import numpy
 from spacy.language import Language
@@ -22,9 +22,9 @@ from spacy.vocab import Vocab
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 from thinc.types import Floats2d
 
-from ..util import annotated_labels
+from ..util import annotated_labels, logger
 from .loss import partial_label_loss
-from .tags import allowed_tag_mask, biluo_to_bio, make_tags, tags_to_spans, viterbi_bio
+from .tags import allowed_tag_mask, biluo_to_bio, make_tags, tags_to_spans, viterbi_bio_batch
 
 DEFAULT_NER_MODEL = """
 [model]
@@ -93,6 +93,7 @@ class ClinicalNER(TrainablePipe):
         self.name = name
         self.scorer = scorer
         self.cfg: Dict = {"labels": [], "partial_labels": partial_labels}
+        self._foreign_labels: Set[str] = set()
 
     @property
     def labels(self) -> List[str]:
@@ -177,10 +178,8 @@ class ClinicalNER(TrainablePipe):
             return [numpy.zeros((0,), dtype="i") for _ in docs]
         scores = self.model.predict(docs)
         # log of probabilities: Viterbi sums per-token scores along the sequence
-        return [
-            viterbi_bio(numpy.log(numpy.maximum(self.model.ops.to_numpy(s), 1e-12)))
-            for s in scores
-        ]
+        to_numpy = self.model.ops.to_numpy
+        return viterbi_bio_batch([numpy.log(numpy.maximum(to_numpy(s), 1e-12)) for s in scores])
 
     def set_annotations(self, docs: Iterable[Doc], tag_ids: List[numpy.ndarray]) -> None:
         """Write decoded entities to doc.ents (replacing any there).
@@ -190,7 +189,7 @@ class ClinicalNER(TrainablePipe):
         """
         labels = self.labels
         for doc, ids in zip(docs, tag_ids):
-            spans = [Span(doc, start, end, label=label) for start, end, label in tags_to_spans(ids, labels)]
+            spans = [Span(doc, s, e, label=label) for s, e, label in tags_to_spans(ids, labels)]
             doc.set_ents(spans, default="outside")
 
     def update(
@@ -237,6 +236,7 @@ class ClinicalNER(TrainablePipe):
         labels = self.labels
         masks, has_loss = [], []
         for eg in examples:
+            self._report_foreign_labels(eg.reference)
             bio = [biluo_to_bio(tag) for tag in eg.get_aligned_ner()]
             annotated = (
                 annotated_labels(eg.reference, labels) if self.cfg["partial_labels"] else labels
@@ -248,7 +248,8 @@ class ClinicalNER(TrainablePipe):
         probs = numpy.concatenate([ops.to_numpy(s) for s in scores]) if scores else None
         if probs is None or probs.shape[0] == 0:
             return 0.0, [ops.alloc2f(*s.shape) for s in scores]
-        loss, d_flat = partial_label_loss(probs, numpy.concatenate(masks), numpy.concatenate(has_loss))
+        allowed, supervised = numpy.concatenate(masks), numpy.concatenate(has_loss)
+        loss, d_flat = partial_label_loss(probs, allowed, supervised)
         if not numpy.isfinite(loss):
             raise ValueError(f"NaN/inf loss in {self.name!r}; check learning rate and inputs")
         d_scores, start = [], 0
@@ -256,3 +257,17 @@ class ClinicalNER(TrainablePipe):
             d_scores.append(ops.asarray2f(d_flat[start : start + s.shape[0]]))
             start += s.shape[0]
         return loss, d_scores
+
+    def _report_foreign_labels(self, reference: Doc) -> None:
+        """Log, once per label, gold entities whose label the pipeline does not predict.
+
+        Such tokens train as "none of the pipeline's labels" (tags.allowed_tag_mask); saying
+        so once keeps a label-set mismatch from passing unnoticed.
+        """
+        for ent in reference.ents:
+            if ent.label_ not in self.cfg["labels"] and ent.label_ not in self._foreign_labels:
+                self._foreign_labels.add(ent.label_)
+                logger.warning(
+                    "%s: gold entities labelled %r are not among the labels %s; they train "
+                    "as outside entities", self.name, ent.label_, self.labels,
+                )

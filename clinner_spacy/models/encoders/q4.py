@@ -70,9 +70,11 @@ class E5S1File:
         elif e.dtype == DTYPE_Q4_0:
             values = dequantize_q4_0(raw, e.count)
         else:
-            raise Q4FormatError(self.path, f"byte {e.offset}", f"tensor '{name}' has unknown dtype {e.dtype}")
+            raise Q4FormatError(self.path, f"byte {e.offset}",
+                                f"tensor '{name}' has unknown dtype {e.dtype}")
         if values.size != e.count:
-            raise Q4FormatError(self.path, f"byte {e.offset}", f"tensor '{name}' has {values.size} values, directory says {e.count}")
+            raise Q4FormatError(self.path, f"byte {e.offset}",
+                                f"tensor '{name}' has {values.size} values, directory says {e.count}")
         return values if rows == -1 else values.reshape(rows, -1)
 
 

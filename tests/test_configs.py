@@ -1,0 +1,118 @@
+"""configs/*.cfg are complete (fill-config adds nothing) and train for a step on tiny data:
+source -> saved pipeline -> transfer sourcing it, which must keep its frozen layers unchanged."""
+from pathlib import Path
+
+import pytest
+import spacy
+import torch
+from spacy import util
+from spacy.cli.init_config import fill_config
+from spacy.cli.train import train as spacy_train
+from spacy.tokens import DocBin
+
+from clinner_spacy.models.tiny import make_tiny_encoder
+from clinner_spacy.util import set_meta
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+TRAIN = [
+    ("The patient has chest pain and took aspirin.", [(16, 26, "DISORDER"), (36, 43, "DRUG")]),
+    ("Fever was treated with ibuprofen today.", [(0, 5, "DISORDER"), (23, 32, "DRUG")]),
+    ("El paciente tiene fiebre.", [(18, 24, "DISORDER")]),
+]
+# one optimizer step, evaluated once; warmup 0 so that the single step has a learning rate
+ONE_STEP = {
+    "training.max_steps": 1,
+    "training.eval_frequency": 1,
+    "training.optimizer.learn_rate.warmup_steps": 0,
+    "training.batcher.size": 500,
+}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("configs")
+    make_tiny_encoder(root / "encoder", hidden=16, layers=3)
+    nlp = spacy.blank("xx")
+    db = DocBin(store_user_data=True)
+    for i, (text, ents) in enumerate(TRAIN):
+        doc = nlp.make_doc(text)
+        doc.ents = [doc.char_span(s, e, label=label) for s, e, label in ents]
+        # the Spanish doc comes from a DISORDER-only corpus
+        labels = ["DISORDER"] if i == 2 else ["DISORDER", "DRUG"]
+        db.add(set_meta(doc, corpus="toy", doc_id=str(i), annotated_labels=labels))
+    db.to_disk(root / "train.spacy")
+    return root
+
+
+def data_paths(root):
+    return {"paths.train": str(root / "train.spacy"), "paths.dev": str(root / "train.spacy")}
+
+
+def encoder_path(root):
+    return {"paths.encoder": str(root / "encoder")}
+
+
+def assert_filled(path: Path, tmp_path: Path, **overrides):
+    if overrides:
+        config = util.load_config(path, overrides=overrides, interpolate=False)
+        path = tmp_path / path.name
+        config.to_disk(path)
+    before, filled = fill_config(tmp_path / "filled.cfg", path, silent=True)
+    assert before.to_str() == filled.to_str(), f"{path.name}: fill-config would change it"
+
+
+@pytest.mark.parametrize("name", ["source.cfg", "target_only.cfg"])
+def test_config_is_filled(name, tmp_path):
+    config = util.load_config(CONFIGS / name)
+    assert all(config["paths"][key] is None for key in ("train", "dev", "encoder", "source_model"))
+    assert config["training"]["seed"] == "${system.seed}"  # referenced, not repeated
+    assert_filled(CONFIGS / name, tmp_path)
+
+
+def test_method_settings():
+    source = util.load_config(CONFIGS / "source.cfg")
+    transfer = util.load_config(CONFIGS / "transfer.cfg")
+    for cfg, lr, drop, wd in ((source, 2e-5, 0.3, 0.01), (transfer, 5e-5, 0.4, 0.005)):
+        t = cfg["training"]
+        assert t["dropout"] == drop and t["optimizer"]["L2"] == wd
+        assert t["optimizer"]["L2_is_weight_decay"] is True
+        assert t["optimizer"]["learn_rate"]["initial_rate"] == lr
+        assert t["optimizer"]["learn_rate"]["warmup_steps"] == t["max_steps"] // 10
+    assert transfer["initialize"]["before_init"]["freeze_layers"] == "intermediate"
+
+
+def test_source_then_transfer_one_step(workdir, tmp_path):
+    spacy_train(CONFIGS / "source.cfg", workdir / "source",
+                overrides={**data_paths(workdir), **encoder_path(workdir), **ONE_STEP})
+    source = workdir / "source" / "model-last"
+    assert spacy.load(source).get_pipe("clinner_ner").labels == ["DISORDER", "DRUG"]
+
+    assert_filled(CONFIGS / "transfer.cfg", tmp_path, **{"paths.source_model": str(source)})
+    spacy_train(CONFIGS / "transfer.cfg", workdir / "transfer",
+                overrides={**data_paths(workdir), "paths.source_model": str(source), **ONE_STEP})
+    before = spacy.load(source).get_pipe("transformer").model.transformer.state_dict()
+    after = spacy.load(workdir / "transfer" / "model-last")
+    weights = after.get_pipe("transformer").model.transformer.state_dict()
+    # "intermediate": layers 0 and 1 of 3 frozen; the embeddings and the top layer train
+    for name, value in weights.items():
+        same = torch.equal(value, before[name])
+        if name.startswith(("encoder.layer.0.", "encoder.layer.1.")):
+            assert same, f"frozen {name} changed in transfer"
+    assert not torch.equal(weights["embeddings.word_embeddings.weight"],
+                           before["embeddings.word_embeddings.weight"])
+    assert not torch.equal(weights["encoder.layer.2.output.dense.weight"],
+                           before["encoder.layer.2.output.dense.weight"])
+    assert after("El paciente tiene fiebre.") is not None
+
+
+def test_target_only_one_step(workdir):
+    spacy_train(CONFIGS / "target_only.cfg", workdir / "target",
+                overrides={**data_paths(workdir), **encoder_path(workdir), **ONE_STEP})
+    nlp = spacy.load(workdir / "target" / "model-last")
+    assert nlp.pipe_names == ["transformer", "clinner_ner"]
+
+
+def test_missing_encoder_is_a_clear_error(workdir):
+    with pytest.raises(ValueError, match="paths\\] encoder"):
+        spacy_train(CONFIGS / "source.cfg", workdir / "nothing",
+                    overrides={**data_paths(workdir), **ONE_STEP})
