@@ -18,6 +18,7 @@ import json
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -83,7 +84,7 @@ def bench_apertium(name: str, sentences: List[str], repeats: int) -> List[dict]:
     return rows
 
 
-def bench_nllb(sentences: List[str], train_text: List[str], args) -> dict:
+def bench_nllb(sentences: List[str], beam_sentences: List[str], train_text: List[str], args) -> dict:
     import ctranslate2
     import sentencepiece
     import torch
@@ -110,28 +111,32 @@ def bench_nllb(sentences: List[str], train_text: List[str], args) -> dict:
         print(f"built in {build_s:.0f}s, converted in {convert_s:.0f}s, {sizes}", file=sys.stderr)
 
         sp = sentencepiece.SentencePieceProcessor(model_file=str(sp_path))
-        sources = [["spa_Latn", *sp.encode(s, out_type=str), "</s>"] for s in sentences]
         tokenizer = AutoTokenizer.from_pretrained(str(hf_dir))
-        ids = [tokenizer.convert_tokens_to_ids(s) for s in sources]
-        assert tokenizer.unk_token_id not in sum(ids, []), "pieces missing from the HF vocabulary"
-        width = max(map(len, ids))
-        input_ids = torch.tensor([x + [tokenizer.pad_token_id] * (width - len(x)) for x in ids])
-        attention = (input_ids != tokenizer.pad_token_id).long()
+
+        def encode(batch):
+            sources = [["spa_Latn", *sp.encode(s, out_type=str), "</s>"] for s in batch]
+            ids = [tokenizer.convert_tokens_to_ids(s) for s in sources]
+            assert tokenizer.unk_token_id not in sum(ids, []), "pieces missing from the HF vocabulary"
+            width = max(map(len, ids))
+            input_ids = torch.tensor([x + [tokenizer.pad_token_id] * (width - len(x)) for x in ids])
+            return sources, input_ids, (input_ids != tokenizer.pad_token_id).long()
+
+        inputs = {1: encode(sentences), 4: encode(beam_sentences)}
         eng = tokenizer.convert_tokens_to_ids("eng_Latn")
-        steps, n = args.steps, len(sources)
+        steps = args.steps
 
         torch.set_num_threads(args.threads)
         ct2 = ctranslate2.Translator(str(ct2_dir), device="cpu", compute_type="int8", inter_threads=1, intra_threads=args.threads)
         model = M2M100ForConditionalGeneration.from_pretrained(str(hf_dir), torch_dtype=torch.float32).eval()
 
-        def run_ct2(beam, batch=sources):
+        def run_ct2(beam, batch):
             res = ct2.translate_batch(
                 batch, target_prefix=[["eng_Latn"]] * len(batch), beam_size=beam, max_batch_size=len(batch),
                 min_decoding_length=steps, max_decoding_length=steps, max_input_length=0,
             )
             return sum(len(r.hypotheses[0]) for r in res)
 
-        def run_hf(beam, inp=input_ids, mask=attention):
+        def run_hf(beam, inp, mask):
             with torch.inference_mode():
                 out = model.generate(
                     input_ids=inp, attention_mask=mask, num_beams=beam, do_sample=False,
@@ -142,11 +147,16 @@ def bench_nllb(sentences: List[str], train_text: List[str], args) -> dict:
 
         results = []
         for beam in (1, 4):
+            sources, input_ids, attention = inputs[beam]
             run_ct2(beam, sources[:2])  # warm-up: one-time allocations
             run_hf(beam, input_ids[:2], attention[:2])
-            row = {"beam_size": beam}
-            for engine, fn in (("ctranslate2_int8", run_ct2), ("transformers_fp32", run_hf)):
-                res = timed(lambda: fn(beam), args.repeats)
+            row = {
+                "beam_size": beam, "sentences": len(sources), "source_tokens": sum(map(len, sources)),
+                "max_source_tokens": input_ids.shape[1],
+            }
+            calls = {"ctranslate2_int8": lambda: run_ct2(beam, sources), "transformers_fp32": lambda: run_hf(beam, input_ids, attention)}
+            for engine, fn in calls.items():
+                res = timed(fn, args.repeats)
                 row[engine] = {
                     "target_tokens": res["result"], "seconds": [round(s, 2) for s in res["seconds"]],
                     "median_s": round(res["median_s"], 2), "tokens_per_s": round(res["result"] / res["median_s"], 1),
@@ -156,8 +166,7 @@ def bench_nllb(sentences: List[str], train_text: List[str], args) -> dict:
             row["speedup"] = round(row["ctranslate2_int8"]["tokens_per_s"] / row["transformers_fp32"]["tokens_per_s"], 2)
             results.append(row)
         return {
-            "shape": args.shape, "config": shape, "sentences": n, "source_tokens": sum(map(len, sources)),
-            "max_source_tokens": width, "decoding_steps": steps, "threads": args.threads,
+            "shape": args.shape, "config": shape, "decoding_steps": steps, "threads": args.threads,
             "sp_vocab": args.sp_vocab, "build_s": round(build_s), "convert_s": round(convert_s), **sizes,
             "results": results,
         }
@@ -178,18 +187,23 @@ def write_markdown(report: dict, path: Path) -> None:
         "",
         f"## NLLB-200-distilled-600M shape ({nllb['shape']}), random weights: CTranslate2 int8 vs transformers fp32",
         "",
-        f"{nllb['sentences']} Spanish sentences from E3C layer 1 ({nllb['source_tokens']} source tokens, longest "
-        f"{nllb['max_source_tokens']}), one batch, {nllb['decoding_steps']} decoding steps forced per sentence, "
-        f"{nllb['threads']} threads each (torch.set_num_threads / intra_threads). Model files: "
-        f"{nllb['hf_fp32_MiB']} MiB fp32 safetensors, {nllb['ct2_int8_MiB']} MiB CTranslate2 int8.",
+        "Spanish sentences of 8-40 words from E3C layer 1 in corpus order, one batch per run (greedy: the first "
+        f"{nllb['results'][0]['sentences']}; beam 4: the first {nllb['results'][1]['sentences']}, so that both decode "
+        f"the same number of hypotheses per step), {nllb['decoding_steps']} decoding steps forced per sentence, "
+        f"{nllb['threads']} threads per engine (torch.set_num_threads / intra_threads). Model files: "
+        f"{nllb['hf_fp32_MiB']} MiB fp32 safetensors, {nllb['ct2_int8_MiB']} MiB CTranslate2 int8; "
+        f"built in {nllb['build_s']} s, converted in {nllb['convert_s']} s.",
         "",
-        "| decoding | CTranslate2 int8 tokens/s | transformers fp32 tokens/s | speedup | target tokens |",
-        "|---|---:|---:|---:|---:|",
+        "| decoding | sentences | source tokens | CTranslate2 int8 tokens/s | transformers fp32 tokens/s | speedup | target tokens |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in nllb["results"]:
         name = "greedy" if row["beam_size"] == 1 else f"beam {row['beam_size']}"
         c, h = row["ctranslate2_int8"], row["transformers_fp32"]
-        lines.append(f"| {name} | {c['tokens_per_s']} | {h['tokens_per_s']} | {row['speedup']}x | {c['target_tokens']} |")
+        lines.append(
+            f"| {name} | {row['sentences']} | {row['source_tokens']} | {c['tokens_per_s']} | {h['tokens_per_s']} "
+            f"| {row['speedup']}x | {c['target_tokens']} |"
+        )
     greedy = nllb["results"][0]["speedup"]
     lines += [
         "",
@@ -213,8 +227,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared corpora folder")
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks"), help="where to write the results")
-    parser.add_argument("--sentences", type=int, default=32, help="sentences in the NLLB batch")
-    parser.add_argument("--steps", type=int, default=24, help="decoding steps per sentence")
+    parser.add_argument("--sentences", type=int, default=32, help="sentences in the greedy batch")
+    parser.add_argument("--beam-sentences", type=int, default=8, help="sentences in the beam-4 batch")
+    parser.add_argument("--steps", type=int, default=16, help="decoding steps per sentence")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per measurement (median reported)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads per engine")
     parser.add_argument("--sp-vocab", type=int, default=8000, help="pieces of the benchmark's sentencepiece model")
@@ -224,6 +239,8 @@ def main() -> None:
     parser.add_argument("--shape", choices=("600m", "tiny"), default="600m", help="model shape (tiny: a smoke test)")
     parser.add_argument("--skip-nllb", action="store_true", help="only the Apertium part")
     args = parser.parse_args()
+    # a kill still runs the finally blocks that delete the 3 GB of models
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     e3c = e3c_sentences(args.data)
     spaccc = spaccc_sentences(args.data, args.spaccc_docs)
@@ -238,8 +255,8 @@ def main() -> None:
     }
     if not args.skip_nllb:
         # sentences of ordinary length, in corpus order: deterministic and typical
-        batch = [s for s in e3c if 8 <= len(s.split()) <= 40][: args.sentences]
-        report["nllb"] = bench_nllb(batch, e3c + spaccc, args)
+        batch = [s for s in e3c if 8 <= len(s.split()) <= 40]
+        report["nllb"] = bench_nllb(batch[: args.sentences], batch[: args.beam_sentences], e3c + spaccc, args)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "translation-speed.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf8")
     if "nllb" in report:

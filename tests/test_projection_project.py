@@ -4,7 +4,6 @@ import shutil
 
 import pytest
 import spacy
-from spacy.tokens import Doc
 
 from clinner_spacy.projection.project import Projector
 from clinner_spacy.translate.base import UnsupportedLanguagePair

@@ -141,3 +141,17 @@ def test_missing_language_pair(monkeypatch, tmp_path):
     with pytest.raises(TranslationError, match="spa-eng is not installed") as err:
         translator.translate(["hola"], "es", "en")
     assert apertium_module.INSTALL_HINT in str(err.value)
+
+
+@needs_apertium
+@pytest.mark.apertium
+@pytest.mark.data
+def test_real_clinical_text_is_order_independent(apertium, shared_data):
+    folder = shared_data / "spaccc" / "medprocner" / "dataset" / "medprocner_train" / "txt"
+    lines = [
+        line for path in sorted(folder.glob("*.txt"))[:4] for line in path.read_text(encoding="utf8").split(". ")
+    ]
+    out = apertium.translate(lines, "es", "en")
+    assert len(out) == len(lines)
+    assert all(bool(a.strip()) == bool(b.strip()) for a, b in zip(lines, out))
+    assert apertium.translate(lines[::-1], "es", "en") == out[::-1]

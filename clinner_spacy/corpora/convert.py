@@ -6,7 +6,7 @@ spacy.blank(lang) (or the words the corpus gives), sets sentences (from the corp
 rule sentencizer) and applies the overlap policy (policy.py) to fill doc.ents.
 """
 from collections import Counter
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Callable, Iterable, Iterator, List, Tuple
 
 import spacy
 from spacy.language import Language

@@ -10,7 +10,9 @@ spans, deterministically, and counts each change in the ConversionReport (report
 3. A span whose edges fall inside tokens is expanded to token boundaries
    (Doc.char_span(alignment_mode="expand")): "boundary_expanded"; a span that covers no token
    is dropped: "unalignable_dropped".
-4. Exact duplicates (same tokens, same label) keep one: "duplicate_dropped".
+4. Spans with the same tokens and label after alignment keep one: "duplicate_dropped". Besides
+   exact duplicates, this happens when two mentions sit inside one token and both expand to it
+   (spaCy's Spanish tokenizer keeps "Carboplatino-Gemcitabina" as one token).
 5. Overlapping or nested spans: the longer span in characters (the outer one) is kept; ties go to
    the earlier start, then to the label that comes first in schema.LABELS. The others are
    dropped: "overlap_dropped".

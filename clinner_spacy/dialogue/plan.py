@@ -140,6 +140,7 @@ def build_guarded_zero_shot(plan: Plan) -> List[str]:
             continue
         nlp = spacy.load(sources[ev.seed])
         ensure_dialogue_components(nlp)
+        Path(ev.model).parent.mkdir(parents=True, exist_ok=True)
         nlp.to_disk(ev.model)
         written.append(ev.model)
     return written

@@ -43,7 +43,7 @@ class ApertiumTranslator:
     keep_unknown_marks (bool): keep `*` (unknown word), `#` (generation failed) and `@`
         (not in the bilingual dictionary) marks; off by default (apertium -u).
     match_initial_case (bool): lowercase the output's first letter when the input's first
-        letter is lowercase (Apertium capitalises the start of every paragraph).
+        letter is lowercase (Apertium often capitalises a paragraph's first word).
     batch_size (int): segments (lines) per apertium process.
     binary (str): the apertium executable.
     """
@@ -68,6 +68,7 @@ class ApertiumTranslator:
         self._env = {**os.environ, "LC_ALL": "C.UTF-8"}
         self._modes: Optional[set] = None
         self._version: Optional[str] = None
+        self._announced: set = set()
 
     @property
     def modes(self) -> set:
@@ -106,7 +107,8 @@ class ApertiumTranslator:
     def translate(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> List[str]:
         """Translate texts; see Translator.translate. Newlines inside a text are kept."""
         route = self.route(src_lang, tgt_lang)
-        if len(route) > 1:
+        if len(route) > 1 and (src_lang, tgt_lang) not in self._announced:
+            self._announced.add((src_lang, tgt_lang))
             logger.info("apertium %s->%s pivots: %s", src_lang, tgt_lang, " | ".join(route))
         segments, layout = split_lines(texts)
         # NUL would end Apertium's stream early
