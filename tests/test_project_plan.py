@@ -190,3 +190,15 @@ def test_evaluate_plan_scores_then_skips(project):
     assert {r["status"] for r in again} == {"skip"}
     assert {r["status"] for r in evaluate_plan(plan, labels=["DISORDER", "ANATOMY"], n_bootstrap=10,
                                                score=score)} == {"score"}
+
+
+def test_profile_overrides_reach_the_command_and_the_signature(project):
+    from clinner_spacy.project.runner import run_signature
+
+    plan = Plan.from_disk("training/quick/plan.json")
+    run = plan.select(arm="source")[0]
+    before = run_signature(run, plan.settings)
+    plan.settings["overrides"] = ["--training.optimizer.learn_rate.initial_rate", "0.0001"]
+    cmd = train_command(run, plan.settings)
+    assert cmd[-2:] == ["--training.optimizer.learn_rate.initial_rate", "0.0001"]
+    assert run_signature(run, plan.settings) != before

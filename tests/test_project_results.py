@@ -115,3 +115,18 @@ def test_write_results_page_and_plot(metrics_dir, tmp_path):
 def test_missing_metrics_dir_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="evaluate-arms"):
         read_metrics_dir(tmp_path / "nope")
+
+
+def test_results_cli(metrics_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from clinner_spacy.cli.app import app, load_commands
+
+    load_commands()
+    out = tmp_path / "r.md"
+    result = CliRunner().invoke(app, ["results", "--metrics-dir", str(metrics_dir), "--output", str(out),
+                                      "--plot", str(tmp_path / "p.png"), "--date", "2026-11-22"])
+    assert result.exit_code == 0, result.output
+    assert "2026-11-22" in out.read_text() and (tmp_path / "p.png").exists()
+    bad = CliRunner().invoke(app, ["results", "--metrics-dir", str(tmp_path), "--output", str(out)])
+    assert bad.exit_code == 1 and "no metrics files" in bad.output

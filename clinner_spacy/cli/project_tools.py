@@ -1,4 +1,5 @@
 """Commands that project.yml runs: corpus assets, source data, the plan, arm training, evaluation."""
+import shlex
 from pathlib import Path
 
 import typer
@@ -120,6 +121,8 @@ def plan_cli(
     seeds_full: str = typer.Option("1 2 3", "--seeds-full", help="Seeds of the full profile"),
     max_steps_full: int = typer.Option(1500, "--max-steps-full", help="Training steps per run, full profile"),
     eval_frequency_full: int = typer.Option(100, "--eval-frequency-full", help="Steps between dev evaluations, full"),
+    overrides_quick: str = typer.Option("", "--overrides-quick", help="spaCy config overrides for every run, quick"),
+    overrides_full: str = typer.Option("", "--overrides-full", help="spaCy config overrides for every run, full"),
 ) -> None:
     """Write the runs and evaluations of a profile (every later project command reads it)."""
     from ..project.plan import make_plan, parse_list
@@ -135,6 +138,10 @@ def plan_cli(
                      seeds=[int(s) for s in seeds.replace(",", " ").split()], max_steps=steps,
                      eval_frequency=freq, translator=translator)
     plan.settings["encoder"] = encoder
+    extra = shlex.split(overrides_quick if profile == "quick" else overrides_full)
+    if any(not item.startswith("--") for item in extra[::2]) or len(extra) % 2:
+        msg.fail(f"overrides must be '--section.key value' pairs, got {extra}", exits=1)
+    plan.settings["overrides"] = extra
     plan.to_disk(output)
     msg.good(f"plan {profile}: {len(plan.runs)} training runs, {len(plan.evaluations)} evaluations -> {output}")
 

@@ -36,6 +36,7 @@ def run_signature(run: Run, settings: Dict[str, object]) -> str:
         eval_frequency=run.eval_frequency, config=file_md5(run.config), train=file_md5(data),
         dev=file_md5(run.dev), source_model=dir_stamp(run.source_model) if run.source_model else None,
         encoder=dir_stamp(str(settings.get("encoder"))) if settings.get("encoder") else None,
+        overrides=settings.get("overrides") or [],
     )
 
 
@@ -59,6 +60,8 @@ def train_command(run: Run, settings: Dict[str, object]) -> List[str]:
     schedule = load_config(run.config, interpolate=False).get("training", {}).get("optimizer", {}).get("learn_rate", {})
     if isinstance(schedule, dict) and "warmup_steps" in schedule:
         cmd += ["--training.optimizer.learn_rate.warmup_steps", str(max(1, round(0.1 * run.max_steps)))]
+    # profile-wide config overrides (project var overrides_<profile>), e.g. a learning rate
+    cmd += [str(item) for item in settings.get("overrides") or []]
     return cmd
 
 
