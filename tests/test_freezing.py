@@ -157,3 +157,38 @@ def test_l2sp_keeps_weights_closer_to_start(encoder):
 def test_negative_l2sp_alpha_rejected(encoder):
     with pytest.raises(ValueError, match="l2sp_alpha"):
         make_nlp(encoder, l2sp_alpha=-1.0)
+
+
+def test_replace_listeners_keeps_freezing_and_reloads(encoder, tmp_path):
+    """replace_listeners writes clinner.FrozenTok2VecTransformer.v1, not Tok2VecTransformer.v3."""
+    from spacy_transformers.layers.transformer_model import TransformerModel
+
+    from clinner_spacy.models.frozen import SETTINGS_ATTR
+
+    fix_random_seed(0)
+    nlp = make_nlp(encoder, freeze_embeddings=True, freeze_layers="intermediate", l2sp_alpha=0.5)
+    nlp.initialize(lambda: egs(nlp))
+    texts = [t for t, _ in TRAIN]
+    expected = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
+    nlp.replace_listeners("transformer", "clinner_ner", ["model.tok2vec"])
+    # the private copy is frozen and pulled like the original, before saving too
+    (copy,) = [n for n in nlp.get_pipe("clinner_ner").model.walk() if isinstance(n, TransformerModel)]
+    assert copy.attrs[SETTINGS_ATTR] == nlp.get_pipe("transformer").model.attrs[SETTINGS_ATTR]
+    assert copy.attrs["has_transformer"]
+    cfg = nlp.config["components"]["clinner_ner"]["model"]["tok2vec"]
+    assert cfg["@architectures"] == "clinner.FrozenTok2VecTransformer.v1"
+    assert (cfg["freeze_layers"], cfg["freeze_embeddings"], cfg["l2sp_alpha"]) == ("intermediate", True, 0.5)
+    nlp.remove_pipe("transformer")
+    nlp.to_disk(tmp_path / "p")
+    loaded = spacy.load(tmp_path / "p")
+    assert loaded.pipe_names == ["clinner_ner"]
+    got = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in loaded.pipe(texts)]
+    assert got == expected
+    (trf,) = [n for n in loaded.get_pipe("clinner_ner").model.walk() if isinstance(n, TransformerModel)]
+    settings = trf.attrs[SETTINGS_ATTR]
+    assert (settings.freeze_embeddings, settings.freeze_layers, settings.l2sp_alpha) == (True, "intermediate", 0.5)
+    optimizer = loaded.resume_training()
+    before = {n: p.detach().clone() for n, p in trf.transformer.named_parameters()}
+    run_steps(loaded, optimizer, steps=2)
+    moved = {n for n, p in trf.transformer.named_parameters() if not torch.equal(p, before[n])}
+    assert moved and all(n.startswith("encoder.layer.2.") for n in moved)

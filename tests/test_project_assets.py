@@ -1,7 +1,6 @@
 """Corpus assets resolved offline-first: mirror, downloaded archive, checksum failures, instructions."""
 import io
 import tarfile
-from pathlib import Path
 
 import pytest
 

@@ -5,7 +5,7 @@ import pytest
 
 from clinner_spacy.translate.base import TranslationError, Translator
 from clinner_spacy.translate.cache import CachedTranslator, TranslationCache, cache_key
-from clinner_spacy.translate.progress import Progress
+from clinner_spacy.progress import Progress
 
 
 class Upper:

@@ -1,7 +1,6 @@
-"""The CTranslate2 path end to end on a tiny random-weight NLLB made here: sentencepiece
-training, Hugging Face checkpoint, `clinner convert-nllb`, translation."""
+"""The CTranslate2 path end to end on a tiny random-weight NLLB (conftest.py: sentencepiece
+training, Hugging Face checkpoint, `clinner convert-nllb`), then translation."""
 import json
-import random
 
 import pytest
 from typer.testing import CliRunner
@@ -10,36 +9,7 @@ from clinner_spacy.cli.app import load_commands
 from clinner_spacy.translate.base import TranslationError, Translator, UnsupportedLanguagePair
 from clinner_spacy.translate.convert import transformers_accepts_dtype
 from clinner_spacy.translate.nllb_ct2 import NLLBTranslator
-from clinner_spacy.translate.random_nllb import make_random_nllb, train_sentencepiece
 from clinner_spacy.translate.registry import get_translator
-
-WORDS = (
-    "el la los paciente presenta dolor abdominal fiebre con sin de en tratamiento cirugía riñón "
-    "hígado se realiza biopsia le patient a une douleur avec fièvre the patient has pain with fever"
-).split()
-
-
-def _lines(n=300, seed=0):
-    rng = random.Random(seed)
-    return [
-        " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 14))) + rng.choice([".", ",", ";", ""])
-        for _ in range(n)
-    ]
-
-
-@pytest.fixture(scope="session")
-def tiny_hf(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tiny_nllb")
-    sp_model = train_sentencepiece(_lines(), root / "spm", vocab_size=150)
-    return make_random_nllb(root / "hf", sp_model=sp_model)
-
-
-@pytest.fixture(scope="session")
-def tiny_ct2(tiny_hf, tmp_path_factory):
-    out = tmp_path_factory.mktemp("tiny_ct2") / "model"
-    result = CliRunner().invoke(load_commands(), ["convert-nllb", str(tiny_hf), str(out), "--quantization", "int8"])
-    assert result.exit_code == 0, result.output
-    return out
 
 
 def test_convert_writes_model_and_tokenizer(tiny_ct2):
@@ -90,8 +60,8 @@ def test_one_line_per_input_and_deterministic(nllb):
     assert nllb.translate(texts[::-1], "es", "en") == out[::-1]  # batching does not matter
 
 
-def test_long_sentence_is_split_not_truncated(nllb, monkeypatch):
-    long = ", ".join(_lines(12, seed=3)) + "."
+def test_long_sentence_is_split_not_truncated(nllb, nllb_lines, monkeypatch):
+    long = ", ".join(nllb_lines(12, seed=3)) + "."
     calls = []
     real = NLLBTranslator.translate_pieces
 

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "sample",
     "evaluate",
     "project_tools",
+    "arms",
     "reporting",
     "packaging",
 ]

@@ -10,9 +10,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Union
 
-from spacy.tokens import Doc, DocBin
-from spacy.vocab import Vocab
+from spacy.tokens import Doc
 
+from ..docbins import read_docs, write_docs
 from ..util import get_meta, set_meta
 from .sambd import sambd
 
@@ -63,12 +63,8 @@ def label_counts(docs: Sequence[Doc]) -> Dict[str, int]:
 
 
 def _write(docs: Sequence[Doc], path: Path, **meta: Any) -> None:
-    db = DocBin(store_user_data=True)
-    for doc in docs:
-        # DocBin.add serialises user_data at once, so docs shared by subsets can be re-labelled.
-        set_meta(doc, **meta)
-        db.add(doc)
-    db.to_disk(path)
+    # DocBin.add serialises user_data at once, so docs shared by subsets can be re-labelled.
+    write_docs((set_meta(doc, **meta) for doc in docs), path)
 
 
 def sample_docbin(
@@ -86,9 +82,7 @@ def sample_docbin(
     import srsly
 
     input_path, output_dir = Path(input_path), Path(output_dir)
-    if not input_path.exists():
-        raise FileNotFoundError(f"no such DocBin: {input_path}")
-    docs = list(DocBin().from_disk(input_path).get_docs(Vocab()))
+    docs = read_docs(input_path)
     output_dir.mkdir(parents=True, exist_ok=True)
     manifest: Dict[str, Any] = {"input": str(input_path), "seed": seed, "n_docs": len(docs),
                                 "labels": label_counts(docs), "subsets": {}}

@@ -7,9 +7,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List, Tuple, Union
 
-from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 
+from ..docbins import read_docs
 from ..schema import LABELS
 from .build import REPORT_JSON
 from .report import ConversionReport
@@ -37,7 +37,7 @@ def corpus_stats(corpus_dir: Union[str, Path]) -> Dict[str, Any]:
     for path in files:
         n_docs = n_sents = n_tokens = 0
         ents: Counter = Counter()
-        for doc in DocBin().from_disk(path).get_docs(vocab):
+        for doc in read_docs(path, vocab):
             n_docs += 1
             n_tokens += len(doc)
             n_sents += len(list(doc.sents)) if doc.has_annotation("SENT_START") else 1

@@ -13,8 +13,8 @@ from spacy import displacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ..progress import Progress
 from ..schema import ANATOMY, DISORDER, DRUG, PROCEDURE
-from ..translate.progress import Progress
 from ..util import get_meta
 from .io import DialogueInput, read_dialogues
 

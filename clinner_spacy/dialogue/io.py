@@ -15,6 +15,7 @@ from typing import Any, Dict, Iterator, Union
 
 from ..corpora.base import CorpusFormatError
 from ..corpora.io import read_text
+from ..docbins import read_docs
 from ..util import get_meta
 
 # A blank line: a line break, then only blanks up to the next line break. "\r" alone is a
@@ -76,10 +77,7 @@ def read_txt_dialogues(path: Union[str, Path]) -> Iterator[DialogueInput]:
 
 def read_docbin_dialogues(path: Union[str, Path], vocab) -> Iterator[DialogueInput]:
     """Read dialogues from a DocBin; the Doc itself travels in extra["doc"]."""
-    from spacy.tokens import DocBin
-
-    docbin = DocBin().from_disk(path)
-    for n, doc in enumerate(docbin.get_docs(vocab), start=1):
+    for n, doc in enumerate(read_docs(path, vocab), start=1):
         yield DialogueInput(str(get_meta(doc, "doc_id") or f"{Path(path).stem}:{n}"), doc.text, 0, {"doc": doc})
 
 

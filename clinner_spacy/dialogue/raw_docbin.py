@@ -10,7 +10,7 @@ from typing import Dict, Iterable, Optional, Union
 import spacy
 from spacy.tokens import DocBin
 
-from ..translate.progress import Progress
+from ..progress import Progress
 from ..util import set_meta
 from .io import read_jsonl_dialogues
 from .raw_collect import SOURCES, collect_raw_dialogues

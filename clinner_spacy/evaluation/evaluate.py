@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 
 import spacy
-from spacy.tokens import Doc, DocBin
-from tqdm import tqdm
+from spacy.tokens import Doc
 
+from ..docbins import read_docs
+from ..progress import Progress
 from ..util import get_meta
 from .bootstrap import bootstrap_micro_f
 from .scoring import score_spans
@@ -92,12 +93,11 @@ def predict(nlp: "spacy.Language", gold_docs: Sequence[Doc], *, batch_size: int 
     """
     texts = (nlp.make_doc(doc.text) for doc in gold_docs)
     out = []
-    bar = tqdm(total=len(gold_docs), desc="predict", unit="doc", disable=not progress)
-    for gold, pred in zip(gold_docs, nlp.pipe(texts, batch_size=batch_size)):
-        pred.user_data["clinner"] = {"doc_id": get_meta(gold, "doc_id")}
-        out.append(pred)
-        bar.update(1)
-    bar.close()
+    with Progress(len(gold_docs), desc="predict", unit="doc", enabled=progress) as bar:
+        for gold, pred in zip(gold_docs, nlp.pipe(texts, batch_size=batch_size)):
+            pred.user_data["clinner"] = {"doc_id": get_meta(gold, "doc_id")}
+            out.append(pred)
+            bar.update(1)
     return out
 
 
@@ -122,22 +122,13 @@ def evaluate_files(
     if (pred is None) == (model is None):
         raise ValueError("give exactly one of pred (a .spacy file) or model (a pipeline)")
     nlp = spacy.load(model) if model is not None else spacy.blank("xx")
-    gold_docs = _read_docbin(Path(gold), nlp)
+    gold_docs = read_docs(gold, nlp.vocab)
     if pred is not None:
-        pred_docs = _read_docbin(Path(pred), nlp)
+        pred_docs = read_docs(pred, nlp.vocab)
     else:
         pred_docs = predict(nlp, gold_docs, batch_size=batch_size, progress=progress)
     metrics = evaluate_docs(gold_docs, pred_docs, labels=labels, n_bootstrap=n_bootstrap, seed=seed)
     metrics["gold"] = str(gold)
     metrics["pred" if pred is not None else "model"] = str(pred if pred is not None else model)
     return metrics
-
-
-def _read_docbin(path: Path, nlp: "spacy.Language") -> List[Doc]:
-    if not path.exists():
-        raise FileNotFoundError(f"no such DocBin: {path}")
-    try:
-        return list(DocBin().from_disk(path).get_docs(nlp.vocab))
-    except Exception as err:  # msgpack/zlib errors say nothing about the file
-        raise ValueError(f"{path}: not a readable spaCy DocBin ({err})") from err
 

@@ -68,9 +68,14 @@ def create_frozen_transformer_model(
         step (0 disables it), see models/l2sp.py.
     RETURNS (Model[List[Doc], FullTransformerBatch]): the transformer model.
     """
+    from .frozen_tok2vec import frozen_replace_listener, frozen_replace_listener_cfg  # they import this module
+
     model = TransformerModel(
         name, get_spans, tokenizer_config, transformer_config, mixed_precision, grad_scaler_config
     )
+    # replace_listeners must write a config that keeps the freezing arguments
+    model.attrs["replace_listener"] = frozen_replace_listener
+    model.attrs["replace_listener_cfg"] = frozen_replace_listener_cfg
     return configure_transfer(
         model,
         freeze_embeddings=freeze_embeddings,
@@ -122,9 +127,11 @@ def frozen_forward(
 ) -> Tuple[FullTransformerBatch, Callable]:
     """spacy-transformers' forward on a module frozen as the settings say, plus L2-SP."""
     settings: TransferSettings = model.attrs[SETTINGS_ATTR]
-    if not model.attrs["has_transformer"]:
-        return trf_forward(model, docs, is_train)
+    # the module itself, not attrs["has_transformer"]: TransformerModel.copy (replace_listeners)
+    # leaves that False on a copy that has the weights, and it is saved and loaded so
     module = model.transformer
+    if module is None:
+        return trf_forward(model, docs, is_train)
     ensure_frozen(module, settings)
     if is_train and not any(p.requires_grad for p in module.parameters()):
         # Fully frozen: torch cannot backpropagate through a graph without trainable leaves,

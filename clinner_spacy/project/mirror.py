@@ -13,9 +13,9 @@ is there, the error says where to get the data.
 import fnmatch
 import os
 import tarfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import srsly
 
@@ -40,7 +40,6 @@ class CorpusAsset:
     license: str = ""
     description: str = ""
     note: str = ""
-    extra: Dict[str, object] = field(default_factory=dict)
 
     def instructions(self, mirror_dir: Union[str, Path]) -> str:
         lines = [

@@ -60,9 +60,24 @@ def train_command(run: Run, settings: Dict[str, object]) -> List[str]:
     schedule = load_config(run.config, interpolate=False).get("training", {}).get("optimizer", {}).get("learn_rate", {})
     if isinstance(schedule, dict) and "warmup_steps" in schedule:
         cmd += ["--training.optimizer.learn_rate.warmup_steps", str(max(1, round(0.1 * run.max_steps)))]
-    # profile-wide config overrides (project var overrides_<profile>), e.g. a learning rate
-    cmd += [str(item) for item in settings.get("overrides") or []]
+    # profile-wide config overrides (project var overrides_<profile>), each given to the configs
+    # that have its key: freezing is set in [components.transformer.model] by source.cfg and
+    # target_only.cfg, but in [initialize.before_init] by transfer.cfg
+    config = load_config(run.config, interpolate=False)
+    extra = list(settings.get("overrides") or [])
+    for key, value in zip(extra[::2], extra[1::2]):
+        if _has_key(config, key[2:]):
+            cmd += [key, str(value)]
     return cmd
+
+
+def _has_key(config: dict, dotted: str) -> bool:
+    node = config
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def make_subset(run: Run) -> int:

@@ -4,8 +4,8 @@ from typing import Any, Callable, Dict, Optional, Sequence
 
 import spacy
 from spacy import registry
-from spacy.tokens import DocBin
 
+from ..docbins import read_docs, write_docs
 from ..translate.base import Translator
 from ..util import logger
 from .fallback import Locator
@@ -56,13 +56,9 @@ def project_docbin(
         text_from=text_from, span_keys=span_keys, locators=locators, show_progress=show_progress,
     )
     # the source language's vocab only to read the file; docs are rebuilt in the target's
-    try:
-        docs = list(DocBin().from_disk(input_path).get_docs(spacy.blank(src_lang).vocab))
-    except (ValueError, KeyError, TypeError) as err:
-        raise ValueError(f"{input_path}: not a readable DocBin ({err})") from err
+    docs = read_docs(input_path, spacy.blank(src_lang).vocab)
     out_docs, report = projector(docs)
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    DocBin(docs=out_docs, store_user_data=True).to_disk(output_path)
+    write_docs(out_docs, output_path)
     if report_path is not None:
         report.save(report_path)
     logger.info(

@@ -16,8 +16,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ..progress import Progress
 from ..translate.base import TranslationError, Translator
-from ..translate.progress import Progress
 from ..util import get_meta
 from .build import build_doc
 from .fallback import Locator, Placement, default_locators, locate

@@ -24,7 +24,7 @@ from spacy.util import minibatch
 
 from ..dialogue.annotate import ensure_dialogue_components
 from ..dialogue.io import read_dialogues
-from ..translate.progress import Progress
+from ..progress import Progress
 from ..util import get_meta, logger, set_meta
 from .confidence import UnitDecision, doc_units, final_tag_ids, select_units, token_confidences
 

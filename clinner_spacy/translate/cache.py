@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Union
 
+from ..progress import Progress, ProgressCallback
 from ..util import logger
 from .base import TranslationError, Translator
-from .progress import Progress, ProgressCallback
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS translations (

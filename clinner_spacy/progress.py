@@ -1,8 +1,8 @@
-"""Progress reporting for long translation runs: sentences done, rate and time left.
+"""Progress reporting for long runs (translation, projection, prediction, conversion):
+units done, rate and time left.
 
-A thin layer over tqdm so that callers (CachedTranslator, `clinner translate`) share one way
-to show progress, and so that tests and library users can switch it off or watch it with a
-callback instead of a bar on stderr.
+A thin layer over tqdm so that every concern shows progress one way, and so that tests and
+library users can switch it off or watch it with a callback instead of a bar on stderr.
 """
 import sys
 import time
