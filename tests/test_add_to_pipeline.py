@@ -57,9 +57,6 @@ def test_source_ner_alone_after_replacing_listeners(clinner_dir, tmp_path):
     assert [ents(doc) for doc in nlp.pipe(TEXTS)] == expected
 
 
-@pytest.mark.xfail(reason="clinner.FrozenTransformerModel.v1 sets no replace_listener_cfg: spacy-transformers rewrites "
-                          "the replaced listener's config as Tok2VecTransformer.v3 and keeps the freeze_* arguments, "
-                          "which that architecture rejects on spacy.load", strict=False)
 def test_replaced_listener_pipeline_round_trips(clinner_dir, tmp_path):
     clinner_nlp = spacy.load(clinner_dir)
     expected = [ents(doc) for doc in clinner_nlp.pipe(TEXTS)]
