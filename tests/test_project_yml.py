@@ -70,8 +70,14 @@ def test_scripts_call_real_commands_with_real_options(config, cli):
 
 
 def test_spacy_package_lines_use_staged_meta(config):
-    lines = [line for line in _commands(config)["package-pipelines"]["script"] if line.startswith("python -m spacy package")]
-    assert len(lines) == 2
+    commands = _commands(config)
+    lines = [
+        line
+        for name in ("package-pipelines", "package-dialogue")
+        for line in commands[name]["script"]
+        if line.startswith("python -m spacy package")
+    ]
+    assert len(lines) == 3  # es, fr (package-pipelines), en dialogue (package-dialogue)
     for line in lines:
         argv = shlex.split(line)
         assert argv[4].endswith("/model") and "--meta-path" in argv and "wheel" in argv

@@ -12,7 +12,7 @@ import subprocess
 import time
 import venv
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import srsly
 
@@ -43,7 +43,8 @@ def score_installed(name: str, gold: str, labels: Sequence[str], n_bootstrap: in
     meta = spacy.load(name).meta
     metrics.update(package=name, version=meta.get("version"), spacy_load_path=str(spacy.util.get_package_path(name)),
                    reference_f=(meta.get("performance") or {}).get("ents_f"),
-                   source_model=(meta.get("clinner") or {}).get("arm"))
+                   source_model=(meta.get("clinner") or {}).get("arm"),
+                   reference_split=(meta.get("clinner") or {}).get("eval_split", "test"))
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     srsly.write_json(output, metrics)
     return metrics
@@ -78,6 +79,7 @@ def evaluate_packages(
     output_dir: Union[str, Path],
     reuse_venv: bool = False,
     progress: Optional[Callable[[str], None]] = None,
+    targets: Optional[Dict[str, Tuple[Union[str, Path], Sequence[str]]]] = None,
 ) -> List[Dict[str, object]]:
     """Install the wheels into a fresh environment and score each installed pipeline on its test set.
 
@@ -89,12 +91,24 @@ def evaluate_packages(
     n_bootstrap (int): bootstrap resamples.
     output_dir (Union[str, Path]): metrics/<profile>/installed; one <package>.json per pipeline.
     reuse_venv (bool): keep an existing environment (development only: the point is a fresh one).
+    progress (Optional[Callable[[str], None]]): called with a line of progress text.
+    targets (Optional[Dict[str, Tuple[Union[str, Path], Sequence[str]]]]): per package name, the gold
+        file and labels to score it on instead of the e3c-<lang> test set (en_clinner_dialogue: the
+        dialogue dev set, DISORDER DRUG ANATOMY).
     RETURNS (List[Dict[str, object]]): per package: name, F1 installed, reference F1, seconds.
     """
     say = progress or (lambda text: None)
+    targets = targets or {}
     for wheel in [clinner_wheel, *wheels]:
         if not Path(wheel).is_file():
             raise FileNotFoundError(f"{wheel}: no such wheel (run the package-pipelines command first)")
+    jobs = []  # (name, gold, labels), checked before the slow environment is built
+    for wheel in wheels:
+        name = package_name(wheel)
+        gold_path, scored = targets.get(name, (Path(corpus_dir) / f"e3c-{name.split('_')[0]}" / "test.spacy", labels))
+        if not Path(gold_path).is_file():
+            raise FileNotFoundError(f"{gold_path}: no gold file to score the installed {name} on")
+        jobs.append((name, Path(gold_path).resolve(), list(scored)))
     python = Path(venv_dir) / "bin" / "python"
     if not (reuse_venv and python.exists()):
         say(f"creating a fresh environment in {venv_dir} ({TORCH_REQUIREMENT}, then the wheels)")
@@ -104,13 +118,10 @@ def evaluate_packages(
     env = {**os.environ, **OFFLINE_ENV}
     env.pop("PYTHONPATH", None)
     results = []
-    for wheel in wheels:
-        name = package_name(wheel)
-        lang = name.split("_")[0]
-        gold = (Path(corpus_dir) / f"e3c-{lang}" / "test.spacy").resolve()
+    for name, gold, scored in jobs:
         out = (Path(output_dir) / f"{name}.json").resolve()
         code = ("from clinner_spacy.packaging.verify import score_installed; "
-                f"score_installed({name!r}, {str(gold)!r}, {list(labels)!r}, {n_bootstrap}, {str(out)!r})")
+                f"score_installed({name!r}, {str(gold)!r}, {list(scored)!r}, {n_bootstrap}, {str(out)!r})")
         t0 = time.time()
         # cwd outside the checkout: `python -c` puts the cwd first on sys.path
         proc = subprocess.run([str(python), "-c", code], cwd=str(Path(venv_dir).resolve()), env=env)
@@ -119,6 +130,6 @@ def evaluate_packages(
         metrics = srsly.read_json(out)
         results.append({"package": name, "f": ((metrics.get("strict") or {}).get("micro") or {}).get("f"),
                         "reference_f": metrics.get("reference_f"), "seconds": round(time.time() - t0, 1),
-                        "output": str(out)})
+                        "gold": str(gold), "output": str(out)})
     return results
 
