@@ -64,6 +64,13 @@ def results_cli(
         "--machine",
         help="Machine stated on the page (default: detected, e.g. '2-core CPU, 24 GiB, no GPU')",
     ),
+    plan: Optional[Path] = typer.Option(
+        None,
+        "--plan",
+        exists=True,
+        dir_okay=False,
+        help="The profile's plan JSON (clinner plan): its steps and config overrides are stated on the page",
+    ),
     langs: str = typer.Option(
         "",
         "--langs",
@@ -76,7 +83,7 @@ def results_cli(
     try:
         info = write_results(metrics_dir=metrics_dir, output=output, plot=plot, projection_reports=projection_report,
                              profile=profile, translator=translator, encoder=encoder, command=command, date=date,
-                             machine=machine, langs=langs.split() or None)
+                             machine=machine, langs=langs.split() or None, plan=plan)
     except (FileNotFoundError, ValueError) as err:
         msg.fail(str(err), exits=1)
     msg.good(f"{info['output']} and {info['plot']} from {info['records']} metrics files "

@@ -24,7 +24,8 @@ DIFFERENCES = """\
   large BERT: small enough to train on a 2-core CPU, and multilingual, which zero-shot needs.
 - **Budget.** Profile `{profile}`: {budget}. The quick profile trains few steps with one seed;
   its numbers show the pipeline working end to end more than they settle the method's value.
-- Hyperparameters are the method's (configs/*.cfg); model-best is chosen on dev splits carved from
+- Hyperparameters are the method's (configs/*.cfg) except the profile's overrides named under
+  Budget; model-best is chosen on dev splits carved from
   train, never on test. Whatever the numbers say is the result: a transfer that does not help is one.
 """
 
@@ -67,6 +68,7 @@ def write_results(
     date: Optional[str] = None,
     machine: Optional[str] = None,
     langs: Optional[Sequence[str]] = None,
+    plan: Optional[Union[str, Path]] = None,
 ) -> Dict[str, object]:
     """Generate the results page and the learning-curve PNG.
 
@@ -77,6 +79,8 @@ def write_results(
     profile, translator, encoder, command (str): stated on the page.
     date, machine (Optional[str]): provenance; default today and this machine.
     langs (Optional[Sequence[str]]): targets in table order (default: those found, en excluded).
+    plan (Optional[Union[str, Path]]): the profile's plan JSON; its steps and config overrides
+        are stated under Budget, because they change what the numbers mean.
     RETURNS (Dict[str, object]): what was written and how many records were read.
     """
     records = read_metrics_dir(metrics_dir)
@@ -91,6 +95,11 @@ def write_results(
     seeds = sorted({r.seed for r in records})
     ks = sorted({r.k for r in records if r.k}, key=lambda k: (k == "all", int(k) if k.isdigit() else 0))
     budget = f"seeds {', '.join(map(str, seeds))}; k in {', '.join(ks) or '–'}"
+    if plan is not None:
+        settings = srsly.read_json(plan).get("settings", {})
+        overrides = " ".join(settings.get("overrides") or [])
+        budget += f"; {settings.get('max_steps', '?')} training steps a run"
+        budget += f"; config overrides `{overrides}`" if overrides else "; no config overrides"
     date = date or datetime.date.today().isoformat()
     machine = machine or machine_description()
     lines: List[str] = [
