@@ -139,3 +139,35 @@ def test_package_install_and_score_in_fresh_venv(tmp_path):
     assert str(tmp_path / "venv") in installed["spacy_load_path"]  # loaded from the fresh environment
     assert installed["reference_f"] == pytest.approx(0.7467)
     assert os.path.exists(tmp_path / "packages" / "es_clinner_e3c-0.1.0" / "README.md")
+
+
+def test_evaluate_packages_runs_the_venv_python_by_absolute_path(tmp_path, monkeypatch):
+    """Regression: the scorer runs with cwd inside the venv, so a relative python path broke it."""
+    import subprocess as sp
+
+    from clinner_spacy.packaging import verify
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("clinner_spacy-0.1.0-py3-none-any.whl", "es_clinner_e3c-0.1.0-py3-none-any.whl"):
+        (tmp_path / name).write_bytes(b"")
+    gold = tmp_path / "corpus" / "e3c-es" / "test.spacy"
+    gold.parent.mkdir(parents=True)
+    gold.write_bytes(b"")
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    seen = []
+
+    def fake_run(cmd, cwd=None, env=None):
+        seen.append((cmd[0], cwd))
+        out = cmd[2].split("score_installed(")[1].split(", ")[-1].rstrip(")").strip("'")
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text('{"strict": {"micro": {"f": 0.5}}}')
+        return sp.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(verify.subprocess, "run", fake_run)
+    monkeypatch.setattr(verify, "make_venv", lambda path, wheels: Path(path) / "bin" / "python")
+    rows = verify.evaluate_packages(venv_dir="venv", clinner_wheel="clinner_spacy-0.1.0-py3-none-any.whl",
+                                    wheels=["es_clinner_e3c-0.1.0-py3-none-any.whl"], corpus_dir="corpus",
+                                    labels=["DISORDER"], n_bootstrap=10, output_dir="out")
+    assert rows[0]["f"] == 0.5
+    python, cwd = seen[0]
+    assert Path(python).is_absolute() and python == str(tmp_path / "venv" / "bin" / "python")

@@ -115,6 +115,9 @@ def evaluate_packages(
         t0 = time.time()
         python = make_venv(venv_dir, [clinner_wheel, *wheels])
         say(f"environment ready in {time.time() - t0:.0f}s")
+    # absolute, because the scoring subprocess runs with cwd inside the environment; absolute()
+    # and not resolve(): the venv's python is a symlink that must stay the venv's
+    python = Path(python).absolute()
     env = {**os.environ, **OFFLINE_ENV}
     env.pop("PYTHONPATH", None)
     results = []
