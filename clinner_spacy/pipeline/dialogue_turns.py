@@ -92,19 +92,5 @@ class DialogueTurns:
             doc.spans[self.cfg["turns_key"]] = turns
         return doc
 
-    def pipe(self, stream, batch_size: int = 128):
-        for doc in stream:
-            yield self(doc)
-
-    # Settings live in the pipeline's config.cfg; nothing else to save.
-    def to_bytes(self, *, exclude=tuple()) -> bytes:
-        return b""
-
-    def from_bytes(self, bytes_data: bytes, *, exclude=tuple()) -> "DialogueTurns":
-        return self
-
-    def to_disk(self, path, *, exclude=tuple()) -> None:
-        return None
-
-    def from_disk(self, path, *, exclude=tuple()) -> "DialogueTurns":
-        return self
+    # No pipe/to_disk/to_bytes: the settings live in the pipeline's config.cfg, and spaCy calls
+    # a component per doc and skips saving it when it defines neither.
