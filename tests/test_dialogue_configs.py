@@ -54,3 +54,28 @@ def test_dialogue_plan_layout():
     st = [r for r in plan.runs if r.arm == "self_training"]
     assert [r.train for r in st] == ["corpus/dialogue-pseudo/quick/s1/train.spacy", "corpus/dialogue-pseudo/quick/s2/train.spacy"]
     assert all(r.source_model.endswith(f"source/s{r.seed}/model-best") for r in st)
+
+
+def test_dialogue_plan_cli_carries_the_profile_overrides(tmp_path):
+    """Regression: the dialogue plan dropped the main plan's overrides, so the dialogue runs trained
+    at the method's settings (no freezing, larger batches) while es/fr ran the quick profile's."""
+    from typer.testing import CliRunner
+
+    from clinner_spacy.cli.app import load_commands
+    from clinner_spacy.project.plan import Plan
+    from clinner_spacy.project.runner import train_command
+
+    overrides = ["--training.batcher.size", "1000", "--components.transformer.model.freeze_layers", "0-7"]
+    main = Plan(profile="quick", settings={"seeds": [1], "max_steps": 4, "eval_frequency": 2,
+                                           "encoder": "enc", "overrides": overrides})
+    main.to_disk(tmp_path / "plan.json")
+    out = tmp_path / "dialogue.json"
+    result = CliRunner().invoke(load_commands(), ["dialogue-plan", "--from-plan", str(tmp_path / "plan.json"),
+                                                  "--ks", "all", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    plan = Plan.from_disk(out)
+    assert plan.settings["overrides"] == overrides
+    source = plan.select(arm="source")[0]
+    cmd = train_command(source, plan.settings)
+    assert cmd[cmd.index("--training.batcher.size") + 1] == "1000"
+    assert cmd[cmd.index("--components.transformer.model.freeze_layers") + 1] == "0-7"

@@ -187,13 +187,17 @@ def test_project_packages_dialogue():
     commands = {c["name"]: c for c in project["commands"]}
     wheel = "packages/en_${vars.dialogue_package_name}-${vars.package_version}/dist/" \
             "en_${vars.dialogue_package_name}-${vars.package_version}-py3-none-any.whl"
-    # the dialogue wheel has its own commands, so es/fr packaging never waits on the dialogue arms
-    pack, evaluate = commands["package-dialogue"], commands["evaluate-package-dialogue"]
+    # the dialogue wheel is built by its own command, so es/fr packaging never waits on the dialogue
+    # arms; evaluate-package scores every wheel in one fresh environment (one build, ~2 min, not two)
+    pack, evaluate = commands["package-dialogue"], commands["evaluate-package"]
     assert any("package-stage-dialogue" in line for line in pack["script"])
     assert wheel in pack["outputs"] and "metrics/${vars.profile}/dialogue" in pack["deps"]
     assert wheel in evaluate["deps"] and "corpus/dialogue-gold/dev.spacy" in evaluate["deps"]
     assert "metrics/${vars.profile}/installed/en_${vars.dialogue_package_name}.json" in evaluate["outputs"]
     assert any("--dialogue-wheel " + wheel in line for line in evaluate["script"])
+    assert "evaluate-package-dialogue" not in commands
+    order = project["workflows"]["all"]
+    assert order.index("package-dialogue") < order.index("evaluate-package") < order.index("results")
 
 
 def test_package_stage_dialogue_cli_names_missing_metrics(tmp_path, monkeypatch):

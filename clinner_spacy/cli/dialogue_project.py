@@ -17,7 +17,7 @@ def dialogue_plan_cli(
         "--from-plan",
         exists=True,
         dir_okay=False,
-        help="The main plan JSON (clinner plan): profile, seeds, steps and encoder are taken from it",
+        help="The main plan JSON (clinner plan): profile, seeds, steps, encoder and config overrides are taken from it",
     ),
     output: Path = typer.Option(
         ...,
@@ -39,7 +39,8 @@ def dialogue_plan_cli(
     settings = main.settings
     plan = make_dialogue_plan(profile=main.profile, ks=parse_list(ks), seeds=[int(s) for s in settings["seeds"]],
                               max_steps=int(settings["max_steps"]), eval_frequency=int(settings["eval_frequency"]),
-                              encoder=str(settings.get("encoder") or ""))
+                              encoder=str(settings.get("encoder") or ""),
+                              overrides=[str(o) for o in settings.get("overrides") or []])
     plan.to_disk(output)
     msg.good(f"dialogue plan {plan.profile}: {len(plan.runs)} training runs, {len(plan.evaluations)} evaluations -> {output}")
 

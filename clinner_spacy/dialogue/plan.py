@@ -32,6 +32,7 @@ def make_dialogue_plan(
     max_steps: int,
     eval_frequency: int,
     encoder: str,
+    overrides: Sequence[str] = (),
     configs_dir: str = "configs",
     gold_dir: str = "corpus/dialogue-gold",
     source_dir: str = "corpus/source-dialogue",
@@ -47,13 +48,16 @@ def make_dialogue_plan(
     max_steps (int): training steps per run.
     eval_frequency (int): steps between dev evaluations.
     encoder (str): encoder directory, paths.encoder of the source and target-only runs.
+    overrides (Sequence[str]): the profile's spaCy config overrides ('--section.key', value, ...),
+        the same as the main plan's: the runner gives each to the configs that have its key, so
+        the dialogue runs train under the budget the es/fr runs do.
     RETURNS (Plan): the plan.
     """
     tdir, mdir = f"{training_dir}/{profile}/{LANG}", f"{metrics_dir}/{profile}/{LANG}"
     gold_train, gold_dev = f"{gold_dir}/train.spacy", f"{gold_dir}/dev.spacy"
     common = {"max_steps": max_steps, "eval_frequency": eval_frequency}
     plan = Plan(profile=profile, settings={"ks": list(ks), "seeds": list(seeds), "encoder": encoder,
-                                           "domain": LANG, **common})
+                                           "domain": LANG, "overrides": list(overrides), **common})
     for seed in seeds:
         src = Run(SOURCE, SOURCE_LANG, seed, f"{configs_dir}/source.cfg", f"{source_dir}/train.spacy",
                   f"{source_dir}/dev.spacy", f"{tdir}/source/s{seed}", **common)
