@@ -1,4 +1,4 @@
-"""Dialogue workflow commands: dialogue-plan, dialogue-zero-shot, dialogue-self-training-data.
+"""Dialogue workflow commands: dialogue-plan, dialogue-zero-shot, dialogue-threshold, dialogue-self-training-data.
 
 Training and scoring reuse `clinner run-arm` and `clinner evaluate-plan` on the dialogue plan.
 """
@@ -86,10 +86,16 @@ def dialogue_self_training_data_cli(
         dir_okay=False,
         help="Gold dialogue training DocBin, merged with the pseudo-labelled docs",
     ),
-    threshold: float = typer.Option(
-        0.9,
+    threshold: str = typer.Option(
+        "auto",
         "--threshold",
-        help="Confidence threshold for keeping a pseudo-labelled unit (tune on dev only)",
+        help="Confidence threshold for keeping a pseudo-labelled unit, or 'auto': each seed's threshold chosen on dev by dialogue-threshold (--sweep)",
+    ),
+    sweep_path: Path = typer.Option(
+        None,
+        "--sweep",
+        dir_okay=False,
+        help="The dialogue-threshold JSON that --threshold auto reads",
     ),
     unit: str = typer.Option(
         "sentence",
@@ -106,11 +112,78 @@ def dialogue_self_training_data_cli(
     from ..dialogue.plan import build_self_training_data
     from ..project.plan import Plan
 
+    import srsly
+
+    if threshold == "auto":
+        if sweep_path is None or not sweep_path.is_file():
+            msg.fail(f"--threshold auto needs the dialogue-threshold output (--sweep {sweep_path}): run dialogue-threshold first", exits=1)
+        chosen = {int(seed): float(res["chosen"]) for seed, res in srsly.read_json(sweep_path)["seeds"].items()}
+    else:
+        try:
+            chosen = float(threshold)
+        except ValueError:
+            msg.fail(f"--threshold must be a number in [0, 1] or 'auto', not {threshold!r}", exits=1)
     try:
         rows = build_self_training_data(Plan.from_disk(plan_path), raw=raw, gold_train=gold_train,
-                                        threshold=threshold, unit=unit, limit=limit)
+                                        threshold=chosen, unit=unit, limit=limit)
     except (FileNotFoundError, ValueError) as err:
         msg.fail(str(err), exits=1)
     for row in rows:
-        msg.good(f"{row['output']}: {row['train_docs']} docs ({row['docs']} pseudo-labelled from "
+        msg.good(f"{row['output']}: {row['train_docs']} docs ({row['docs']} pseudo-labelled at threshold {row['threshold']} from "
                  f"{row['dialogues']} dialogues; units {row['units']}; entities {row['entities']})")
+
+
+@app.command("dialogue-threshold")
+def dialogue_threshold_cli(
+    plan_path: Path = typer.Option(
+        ...,
+        "--plan",
+        exists=True,
+        dir_okay=False,
+        help="The dialogue plan JSON (clinner dialogue-plan)",
+    ),
+    gold: Path = typer.Option(
+        ...,
+        "--gold",
+        exists=True,
+        dir_okay=False,
+        help="Gold dialogue dev DocBin (never the test set)",
+    ),
+    output: Path = typer.Option(
+        ...,
+        "--output",
+        "-o",
+        dir_okay=False,
+        help="Where to write the sweep JSON (a .md table is written beside it)",
+    ),
+    thresholds: str = typer.Option(
+        "0.5 0.7 0.8 0.9 0.95 0.98 0.99",
+        "--thresholds",
+        help="Candidate thresholds, space separated",
+    ),
+    min_kept: float = typer.Option(
+        0.25,
+        "--min-kept",
+        help="Least share of dev turns a chosen threshold must keep",
+    ),
+) -> None:
+    """Choose the self-training confidence threshold on the gold dev set: the pseudo-labelling model
+    annotates dev, and each candidate is scored by the strict F1 of the turns it would keep."""
+    import srsly
+
+    from ..dialogue.plan import choose_thresholds
+    from ..project.plan import Plan
+    from ..training.threshold import sweep_table
+
+    try:
+        values = [float(t) for t in thresholds.replace(",", " ").split()]
+        result = choose_thresholds(Plan.from_disk(plan_path), gold, thresholds=values, min_kept=min_kept)
+    except (FileNotFoundError, ValueError) as err:
+        msg.fail(str(err), exits=1)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    srsly.write_json(output, result)
+    tables = [f"### seed {seed}\n\n{sweep_table(res)}\n\n{res['rule']}.\n" for seed, res in result["seeds"].items()]
+    output.with_suffix(".md").write_text("\n".join(tables), encoding="utf8")
+    for seed, res in result["seeds"].items():
+        msg.good(f"seed {seed}: threshold {res['chosen']} ({res['rule']})")
+        print(sweep_table(res))

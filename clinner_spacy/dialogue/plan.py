@@ -13,7 +13,7 @@ reads them. Arms, all scored on the gold dev set (the test set is not shared; tu
 Layout: training/<profile>/dialogue/<arm>/..., corpus/dialogue-pseudo/<profile>/s<seed>/.
 """
 from pathlib import Path
-from typing import Dict, List, Sequence, Union
+from typing import Dict, List, Mapping, Sequence, Union
 
 from ..project.plan import SOURCE, TARGET_ONLY, TRANSFER_K, ZERO_SHOT, Evaluation, Plan, Run
 from ..project.source_data import merge_docbins
@@ -99,7 +99,7 @@ def build_self_training_data(
     *,
     raw: Union[str, Path],
     gold_train: Union[str, Path],
-    threshold: float,
+    threshold: Union[float, Mapping[int, float]],
     unit: str = "sentence",
     limit: int = 0,
 ) -> List[Dict[str, object]]:
@@ -108,7 +108,8 @@ def build_self_training_data(
     plan (Plan): the dialogue plan.
     raw (Union[str, Path]): the raw dialogues (.spacy from convert-raw-dialogue).
     gold_train (Union[str, Path]): the gold dialogue training DocBin.
-    threshold (float): confidence threshold (tune on dev only).
+    threshold (Union[float, Mapping[int, float]]): confidence threshold, or one per seed (the
+        thresholds choose_thresholds picked on dev).
     unit (str): "sentence" or "doc" (training/self_training.py).
     limit (int): pseudo-label only the first N raw dialogues (0: all).
     RETURNS (List[Dict[str, object]]): per self-training run: pseudo-labelling statistics and docs written.
@@ -121,11 +122,26 @@ def build_self_training_data(
         if not Path(model).is_dir():
             raise FileNotFoundError(f"{model}: no transferred model for seed {run.seed} (run the transfer arm first)")
         pseudo = Path(run.train).parent / "pseudo.spacy"
-        stats = pseudo_label(inputs=[raw], model=model, output=pseudo, threshold=threshold, unit=unit, limit=limit)
+        seed_threshold = threshold[run.seed] if isinstance(threshold, Mapping) else threshold
+        stats = pseudo_label(inputs=[raw], model=model, output=pseudo, threshold=seed_threshold, unit=unit, limit=limit)
+        stats["threshold"] = seed_threshold
         stats["train_docs"] = merge_docbins([gold_train, pseudo], run.train)
         stats["output"] = run.train
         out.append(stats)
     return out
+
+
+def choose_thresholds(plan: Plan, gold_dev: Union[str, Path], **kwargs) -> Dict[str, object]:
+    """Choose each seed's self-training threshold on the gold dev set (training/threshold.py).
+
+    gold_dev (Union[str, Path]): the gold dialogue dev DocBin.
+    kwargs: thresholds, min_kept, scope (threshold.sweep).
+    RETURNS (Dict[str, object]): {"seeds": {seed: sweep result}} (seeds as strings, for JSON).
+    """
+    from ..training.threshold import sweep_model
+
+    seeds = sorted({run.seed for run in plan.select(arm=SELF_TRAINING)})
+    return {"seeds": {str(seed): sweep_model(pseudo_label_model(plan, seed), gold_dev, **kwargs) for seed in seeds}}
 
 
 def build_guarded_zero_shot(plan: Plan) -> List[str]:
