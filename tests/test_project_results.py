@@ -130,3 +130,37 @@ def test_results_cli(metrics_dir, tmp_path):
     assert "2026-11-22" in out.read_text() and (tmp_path / "p.png").exists()
     bad = CliRunner().invoke(app, ["results", "--metrics-dir", str(tmp_path), "--output", str(out)])
     assert bad.exit_code == 1 and "no metrics files" in " ".join(bad.output.split())  # wasabi wraps lines
+
+
+def test_dialogue_section_is_apart_and_says_dev(metrics_dir, tmp_path):
+    """Dialogue metrics get their own table (scored on dev, with gains over target-only), not a row
+    of the E3C transfer table; the threshold sweep that chose self-training's threshold is shown."""
+    rng = numpy.random.default_rng(1)
+    for name, arm, k, q in (("zero_shot_s1", "zero_shot", None, 0.2), ("zero_shot_guard_s1", "zero_shot_guard", None, 0.25),
+                            ("target_only_kall_s1", "target_only", "all", 0.5), ("transfer_k_kall_s1", "transfer_k", "all", 0.7),
+                            ("self_training_s1", "self_training", None, 0.75)):
+        tp = rng.integers(int(8 * q), int(10 * q) + 1, size=len(DOCS))
+        data = _metrics(tp, rng.integers(1, 4, len(DOCS)), rng.integers(1, 4, len(DOCS)), arm, "dialogue", k=k)
+        data["strict"]["macro"] = {"f": 0.123}
+        path = metrics_dir / "dialogue" / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path, data)
+    sweep = tmp_path / "threshold.json"
+    row = {"units_kept": 5, "units": 10, "kept_share": 0.5, "tp": 4, "fp": 1, "fn": 1, "p": 0.8, "r": 0.8, "f": 0.8}
+    srsly.write_json(sweep, {"seeds": {"1": {"rows": [dict(row, threshold=0.9)], "all_units": dict(row, threshold=None),
+                                             "chosen": 0.9, "rule": "best kept-unit strict F1"}}})
+    out, png = tmp_path / "results.md", tmp_path / "lc.png"
+    info = write_results(metrics_dir=metrics_dir, output=out, plot=png, dialogue_threshold=sweep,
+                         dialogue_labels=["DISORDER", "ANATOMY"], date="2026-11-22", machine="m")
+    text = out.read_text()
+    assert info["targets"] == ["es", "fr", "dialogue"]
+    transfer_part = text.split("## Transfer table")[1].split("##")[0]
+    assert "| dialogue |" not in transfer_part
+    dialogue = text.split("## Dialogue")[1].split("## Every arm")[0]
+    assert "gold dev set" in dialogue and "optimistic" in dialogue
+    for arm in ("zero-shot: the written-text", "speaker guard", "target-only: k gold", "transferred: the source",
+                "self-training: transferred"):
+        assert arm in dialogue, arm
+    assert "12.3" in dialogue and "DISORDER F1" in dialogue and "(chosen)" in dialogue
+    self_row = next(line for line in dialogue.splitlines() if line.startswith("| self-training"))
+    assert self_row.rstrip().endswith("] |") and "+" in self_row.split("|")[-2]  # a paired gain over target-only

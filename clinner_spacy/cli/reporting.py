@@ -76,6 +76,22 @@ def results_cli(
         "--langs",
         help="Targets in table order, space separated (default: every folder but en)",
     ),
+    dialogue_labels: str = typer.Option(
+        "DISORDER DRUG ANATOMY",
+        "--dialogue-labels",
+        help="Labels of the dialogue table, space separated",
+    ),
+    dialogue_sources: str = typer.Option(
+        "E3C-en and NeuroTrialNER",
+        "--dialogue-sources",
+        help="The written-text corpora of the dialogue source model, in words, stated on the page",
+    ),
+    dialogue_threshold: Optional[Path] = typer.Option(
+        None,
+        "--dialogue-threshold",
+        dir_okay=False,
+        help="The dialogue-threshold JSON (the self-training threshold chosen on dev), shown under the dialogue table",
+    ),
 ) -> None:
     """Write the results page (transfer table with CIs, per-label tables, projection statistics) and plot."""
     from ..reporting.results import write_results
@@ -83,7 +99,9 @@ def results_cli(
     try:
         info = write_results(metrics_dir=metrics_dir, output=output, plot=plot, projection_reports=projection_report,
                              profile=profile, translator=translator, encoder=encoder, command=command, date=date,
-                             machine=machine, langs=langs.split() or None, plan=plan)
+                             machine=machine, langs=langs.split() or None, plan=plan,
+                             dialogue_labels=dialogue_labels.replace(",", " ").split(), dialogue_sources=dialogue_sources,
+                             dialogue_threshold=dialogue_threshold)
     except (FileNotFoundError, ValueError) as err:
         msg.fail(str(err), exits=1)
     msg.good(f"{info['output']} and {info['plot']} from {info['records']} metrics files "

@@ -35,6 +35,7 @@ class Record:
     r: Optional[float]
     low: Optional[float] = None
     high: Optional[float] = None
+    macro_f: Optional[float] = None
     per_label: Dict[str, Dict[str, float]] = field(default_factory=dict)
     doc_ids: List[str] = field(default_factory=list)
     counts: Optional[numpy.ndarray] = None  # (n_docs, 3) strict TP, FP, FN
@@ -68,6 +69,7 @@ def read_record(path: Union[str, Path], lang: Optional[str] = None) -> Record:
         seed=int(run.get("seed", groups.get("seed", 0))),
         f=micro.get("f"), p=micro.get("p"), r=micro.get("r"),
         low=boot.get("low"), high=boot.get("high"),
+        macro_f=((data.get("strict") or {}).get("macro") or {}).get("f"),
         per_label=(data.get("strict") or {}).get("per_label") or {},
         doc_ids=list(dc.get("doc_ids") or []),
         counts=numpy.asarray(dc["tp_fp_fn"], dtype=numpy.int64).reshape(-1, 3) if dc.get("tp_fp_fn") else None,

@@ -42,12 +42,14 @@ def curve_points(records: Sequence[Record], lang: str) -> Dict[str, List[Tuple[f
 
 
 def plot_learning_curve(records: Sequence[Record], langs: Sequence[str], output: Union[str, Path],
-                        title: str = "") -> Path:
+                        title: str = "", panel_titles: Optional[Dict[str, str]] = None) -> Path:
     """Draw the learning curves into a PNG (matplotlib, Agg backend: no display needed).
 
     records (Sequence[Record]): the metrics records.
     langs (Sequence[str]): one panel per target, in this order.
     output (Union[str, Path]): the PNG path.
+    title (str): the figure's title.
+    panel_titles (Optional[Dict[str, str]]): per target, its panel's title (default "target: <lang>").
     RETURNS (Path): the PNG path.
     """
     import matplotlib
@@ -63,7 +65,7 @@ def plot_learning_curve(records: Sequence[Record], langs: Sequence[str], output:
             xs, ys, lows, highs = zip(*points)
             err = [[y - lo for y, lo in zip(ys, lows)], [hi - y for y, hi in zip(ys, highs)]]
             ax.errorbar(xs, ys, yerr=err, fmt=styles.get(arm, "o-"), capsize=3, label=ARM_NAMES.get(arm, arm))
-        ax.set_title(f"target: {lang}")
+        ax.set_title((panel_titles or {}).get(lang, f"target: {lang}"))
         ax.set_xlabel("target training documents (k)")
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("strict micro F1 (%)")

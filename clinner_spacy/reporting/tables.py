@@ -10,6 +10,17 @@ ARM_NAMES = {
     "zero_shot": "zero-shot",
     "transfer": "transferred",
     "transfer_k": "transferred + k",
+    "zero_shot_guard": "zero-shot + dialogue components",
+    "self_training": "self-training",
+}
+
+# The dialogue arms in table order, with what each one is (dialogue/plan.py builds them).
+DIALOGUE_ARMS = {
+    "zero_shot": "zero-shot: the written-text source model as is",
+    "zero_shot_guard": "zero-shot + turn segmentation + speaker guard (no training)",
+    "target_only": "target-only: k gold dialogues alone",
+    "transfer_k": "transferred: the source model fine-tuned on k gold dialogues",
+    "self_training": "self-training: transferred, on gold train + pseudo-labelled raw dialogue",
 }
 
 
@@ -103,6 +114,29 @@ def per_label_table(records: Sequence[Record], lang: str) -> str:
             support = vals[0].get("support", "–") if vals else "–"
             cells.append(f"{pct(mean['p'])} | {pct(mean['r'])} | {pct(mean['f'])} | {support}")
         lines.append(f"| {ARM_NAMES.get(arm, arm)} | {k_label(k, recs) if k else '–'} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def domain_table(records: Sequence[Record], target: str, labels: Sequence[str]) -> str:
+    """The dialogue arms: micro P/R/F1 with interval, macro F1, F1 per label, and the paired gain
+    over target-only with the same k (arms without k: over target-only on all gold dialogues)."""
+    groups = {key: recs for key, recs in group(records).items() if key[0] == target}
+    base_all = groups.get((target, "target_only", "all"), [])
+    head = ("| arm | k | P | R | micro F1 [95% CI] | macro F1 | " + " | ".join(f"{lb} F1" for lb in labels)
+            + " | gain over target-only [paired 95% CI] |")
+    lines = [head, "|---|---|---:|---:|---|---:|" + "---:|" * len(labels) + "---|"]
+    order = list(DIALOGUE_ARMS)
+    for (_, arm, k), recs in sorted(groups.items(), key=lambda x: (order.index(x[0][1]) if x[0][1] in order else 99,
+                                                                   k_key(x[0][2]))):
+        cell = aggregate(recs)
+        mean = lambda vals: sum(vals) / len(vals) if vals else None  # noqa: E731
+        p, r = mean([x.p or 0 for x in recs]), mean([x.r or 0 for x in recs])
+        macro = mean([x.macro_f for x in recs if x.macro_f is not None])
+        per = [pct(mean([x.per_label.get(lb, {}).get("f", 0.0) for x in recs])) for lb in labels]
+        base = groups.get((target, "target_only", k), []) if k else base_all
+        gain = "–" if arm == "target_only" or not base else with_ci(*paired_gain(recs, base), signed=True)
+        lines.append(f"| {DIALOGUE_ARMS.get(arm, ARM_NAMES.get(arm, arm))} | {k_label(k, recs) if k else '–'} | "
+                     f"{pct(p)} | {pct(r)} | {_cell(cell)} | {pct(macro)} | " + " | ".join(per) + f" | {gain} |")
     return "\n".join(lines)
 
 
