@@ -1,7 +1,7 @@
 """The model card (README.md) of the dialogue pipeline, written from its meta.json (dialogue_meta.py)."""
-from typing import Any, Dict, List
+from typing import Any, Dict
 
-from .model_card import _pct
+from .model_card import encoder_line, header_lines, labels_lines, measured, pct, score_lines, sources_lines, usage_lines
 
 
 def dialogue_model_card(meta: Dict[str, Any], *, command: str = "", date: str = "", machine: str = "") -> str:
@@ -13,45 +13,19 @@ def dialogue_model_card(meta: Dict[str, Any], *, command: str = "", date: str = 
     machine (str): where they were measured.
     RETURNS (str): the markdown text.
     """
-    lang, name, version = meta["lang"], meta["name"], meta["version"]
-    package = f"{lang}_{name}"
+    package, version = f"{meta['lang']}_{meta['name']}", meta["version"]
     info = meta.get("clinner", {})
-    perf = meta.get("performance", {})
-    labels: List[str] = [lb for comp in meta.get("labels", {}).values() for lb in comp]
-    enc = info.get("encoder") or {}
-    ci = perf.get("ents_f_ci95") or [None, None]
-    non_commercial = meta.get("license", "").startswith("CC BY-NC")
     lines = [
-        f"# {package} {version}",
+        *header_lines(meta, commercial_note=" Attribute the training data below."),
         "",
-        meta.get("description", ""),
-        "",
-        f"**License: {meta.get('license')}.**" + (
-            " The training data include E3C (CC BY-NC), so this pipeline is for non-commercial use only."
-            if non_commercial else " Attribute the training data below."),
-        "Not a medical device: do not use its output for clinical decisions.",
-        "",
-        "## Use",
-        "",
-        "```bash",
-        "pip install torch==2.13.0   # the CPU build first, where that is what you want",
-        f"pip install clinner_spacy-*.whl {package}-{version}-py3-none-any.whl",
-        "clinner annotate-dialogue dialogues.txt --model " + package + " --output entities.jsonl --html view.html",
-        "```",
-        "",
-        "```python",
-        "import spacy",
-        "",
-        f'nlp = spacy.load("{package}")  # offline: the encoder weights are inside the package',
-        'doc = nlp("Doctor: Any chest pain?\\nPatient: Yes, and I take aspirin for it.")',
-        "print([(ent.text, ent.label_, ent.start_char, ent.end_char) for ent in doc.ents])",
-        "```",
+        *usage_lines(package, version, text="Doctor: Any chest pain?\\nPatient: Yes, and I take aspirin for it.",
+                     attrs=("text", "label_", "start_char", "end_char"),
+                     shell=[f"clinner annotate-dialogue dialogues.txt --model {package} --output entities.jsonl "
+                            "--html view.html"]),
         "",
         "Offsets index the text as given; speaker prefixes (`Doctor:`) are never part of an entity.",
         "",
-        "## Labels",
-        "",
-        ", ".join(f"`{lb}`" for lb in labels) or "–",
+        *labels_lines(meta),
         "",
         "## Pipeline",
         "",
@@ -61,29 +35,19 @@ def dialogue_model_card(meta: Dict[str, Any], *, command: str = "", date: str = 
         "",
         f"- Arm: `{info.get('arm')}`, k = {info.get('k')} gold dialogues, seed {info.get('seed')}, "
         f"config `{info.get('config')}`; chosen among the dialogue arms by its strict micro F1 on the gold dev set.",
-        f"- Encoder: {enc.get('name', '?')} ({enc.get('license', '?')}); {enc.get('obtained', '')}".rstrip("; "),
+        encoder_line(info.get("encoder") or {}),
         "",
-        "## Training data",
-        "",
-        "| corpus | license | url |",
-        "|---|---|---|",
-        *[f"| {s['name']} | {s['license']} | {s['url']} |" for s in meta.get("sources", [])],
+        *sources_lines(meta),
         "",
         "## Evaluation (dev set: optimistic)",
         "",
         f"Strict exact-span scores on the **dev** set, {info.get('eval_corpus')} ({info.get('eval_docs')} "
-        "dialogues)" + (f", measured {date} on {machine}" if date else "") +
-        (f" by `{command}`" if command else "") + ". The dialogue test set is not public, and the same dev "
-        "set was used to choose this model among the arms, so these scores are optimistic: expect lower on "
-        "new dialogues.",
+        "dialogues)" + measured(command=command, date=date, machine=machine) + ". The dialogue test set is not "
+        "public, and the same dev set was used to choose this model among the arms, so these scores are "
+        "optimistic: expect lower on new dialogues.",
         "",
-        "| label | P | R | F1 |",
-        "|---|---:|---:|---:|",
-        *[f"| {lb} | {_pct(v.get('p'))} | {_pct(v.get('r'))} | {_pct(v.get('f'))} |"
-          for lb, v in sorted(perf.get("ents_per_type", {}).items())],
-        f"| micro | {_pct(perf.get('ents_p'))} | {_pct(perf.get('ents_r'))} | {_pct(perf.get('ents_f'))} "
-        f"[95% CI {_pct(ci[0])}, {_pct(ci[1])}] |",
-        f"| macro | | | {_pct(info.get('ents_macro_f'))} |",
+        *score_lines(meta.get("performance", {})),
+        f"| macro | | | {pct(info.get('ents_macro_f'))} |",
         "",
         "## Limitations",
         "",

@@ -8,8 +8,7 @@ for the trained arms, and the raw dialogues for self-training.
 """
 from typing import Any, Dict, List, Optional, Sequence
 
-from ..about import __version__
-from .meta import ENCODERS, _next_minor, corpus_source, performance_from_metrics
+from .meta import NON_COMMERCIAL, base_meta, corpus_source, encoder_entry, is_non_commercial, performance_from_metrics
 
 DIALOGUE_GOLD = {"name": "MTS-Dialog dialogues annotated for clinner-spacy (DISORDER, DRUG, ANATOMY) "
                          "[dialogue-gold train]",
@@ -26,7 +25,6 @@ RAW_DIALOGUES = [
 # arms of dialogue/plan.py, by what they learned from
 USES_SOURCE = ("zero_shot", "zero_shot_guard", "transfer_k", "self_training")
 USES_GOLD = ("target_only", "transfer_k", "self_training")
-NON_COMMERCIAL = "CC BY-NC 4.0"
 DEV_CORPUS = "dialogue-gold dev (MTS-Dialog, gold DISORDER/DRUG/ANATOMY)"
 
 
@@ -71,34 +69,26 @@ def build_dialogue_meta(
     RETURNS (Dict[str, Any]): the meta entries.
     """
     sources = dialogue_sources(run.get("arm", ""), source_corpora)
-    non_commercial = any(s["license"].startswith("CC BY-NC") for s in sources)
+    non_commercial = is_non_commercial(sources)
     performance = performance_from_metrics(metrics)
     performance["dev_ents_f"] = performance["ents_f"]  # the choice metric: the same dev score
     macro = ((metrics.get("strict") or {}).get("macro") or {}).get("f")
     factories = ", ".join(c["factory"] for c in components)
+    description = (
+        f"Clinical NER ({', '.join(labels)}) for English doctor-patient dialogue, by transfer from written "
+        f"clinical English (clinner-spacy, arm {run.get('arm')}, k={run.get('k')}). Components: {factories}. "
+        "Reported scores are on the gold DEV set, which also chose the model among the arms, so they are "
+        "optimistic (the dialogue test set is not public)."
+        + (" Non-commercial use only (E3C, CC BY-NC)." if non_commercial else ""))
     return {
-        "name": name,
-        "lang": lang,
-        "version": version,
-        "description": (
-            f"Clinical NER ({', '.join(labels)}) for English doctor-patient dialogue, by transfer from written "
-            f"clinical English (clinner-spacy, arm {run.get('arm')}, k={run.get('k')}). Components: {factories}. "
-            "Reported scores are on the gold DEV set, which also chose the model among the arms, so they are "
-            "optimistic (the dialogue test set is not public)."
-            + (" Non-commercial use only (E3C, CC BY-NC)." if non_commercial else "")),
-        "license": NON_COMMERCIAL if non_commercial else "CC BY 4.0",
-        "author": "clinner-spacy developers",
-        "email": "",
-        "url": "",
-        "sources": sources,
-        "labels": {"clinner_ner": list(labels)},
-        "performance": performance,
-        "requirements": [f"clinner-spacy>={__version__},<{_next_minor(__version__)}"],
+        **base_meta(name=name, lang=lang, version=version, description=description,
+                    license=NON_COMMERCIAL if non_commercial else "CC BY 4.0", sources=sources, labels=labels,
+                    performance=performance),
         "clinner": {
             "domain": "dialogue",
             "arm": run.get("arm"), "k": run.get("k"), "seed": run.get("seed"), "config": run.get("config"),
             "components": [dict(c) for c in components],
-            "encoder": {"key": encoder, **ENCODERS.get(encoder, {"name": encoder})},
+            "encoder": encoder_entry(encoder),
             "translator": None,
             "eval_split": "dev",
             "eval_corpus": DEV_CORPUS,

@@ -3,7 +3,8 @@
 `spacy package --meta-path` merges these entries over the pipeline's own meta. The standard
 fields keep their spaCy meaning; "performance" holds the strict span scores measured on the
 E3C test set by the evaluate-arms command (the numbers of docs/results.md), with the dev score
-that chose the model beside them; the "clinner" entry records how the model was made.
+that chose the model beside them; the "clinner" entry records how the model was made. The standard
+fields, the encoder entry and the non-commercial test are shared with dialogue_meta.py.
 """
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -55,6 +56,48 @@ def performance_from_metrics(metrics: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+def is_non_commercial(sources: Sequence[Dict[str, str]]) -> bool:
+    """Whether any training data forbid commercial use (E3C): the pipeline then inherits CC BY-NC."""
+    return any(s["license"].startswith("CC BY-NC") for s in sources)
+
+
+def encoder_entry(encoder: str) -> Dict[str, str]:
+    """The "clinner" encoder entry: its key, with the name, license and provenance where known."""
+    return {"key": encoder, **ENCODERS.get(encoder, {"name": encoder})}
+
+
+def base_meta(
+    *,
+    name: str,
+    lang: str,
+    version: str,
+    description: str,
+    license: str,
+    sources: List[Dict[str, str]],
+    labels: Sequence[str],
+    performance: Dict[str, Any],
+) -> Dict[str, Any]:
+    """The standard spaCy meta.json fields, in the order every clinner package writes them.
+
+    The "requirements" pin the clinner-spacy minor version, whose factories the pipeline needs.
+    RETURNS (Dict[str, Any]): the entries, for the caller to extend with its "clinner" entry.
+    """
+    return {
+        "name": name,
+        "lang": lang,
+        "version": version,
+        "description": description,
+        "license": license,
+        "author": "clinner-spacy developers",
+        "email": "",
+        "url": "",
+        "sources": sources,
+        "labels": {"clinner_ner": list(labels)},
+        "performance": performance,
+        "requirements": [f"clinner-spacy>={__version__},<{_next_minor(__version__)}"],
+    }
+
+
 def build_meta(
     *,
     name: str,
@@ -85,29 +128,19 @@ def build_meta(
     RETURNS (Dict[str, Any]): the meta entries.
     """
     sources: List[Dict[str, str]] = [corpus_source(c) for c in dict.fromkeys(train_corpora)]
-    non_commercial = any(s["license"].startswith("CC BY-NC") for s in sources)
-    if translator == "nllb":
-        non_commercial = True
+    non_commercial = is_non_commercial(sources) or translator == "nllb"
     performance = performance_from_metrics(metrics)
     performance["dev_ents_f"] = dev_score
+    description = (f"Clinical NER ({', '.join(labels)}) for {lang} clinical text, by transfer from English "
+                   f"(clinner-spacy, arm {run.get('arm')}, k={run.get('k')}). Non-commercial use only."
+                   if non_commercial else f"Clinical NER ({', '.join(labels)}) for {lang} clinical text.")
     return {
-        "name": name,
-        "lang": lang,
-        "version": version,
-        "description": (f"Clinical NER ({', '.join(labels)}) for {lang} clinical text, by transfer from English "
-                        f"(clinner-spacy, arm {run.get('arm')}, k={run.get('k')}). Non-commercial use only."
-                        if non_commercial else f"Clinical NER ({', '.join(labels)}) for {lang} clinical text."),
-        "license": NON_COMMERCIAL if non_commercial else "MIT",
-        "author": "clinner-spacy developers",
-        "email": "",
-        "url": "",
-        "sources": sources,
-        "labels": {"clinner_ner": list(labels)},
-        "performance": performance,
-        "requirements": [f"clinner-spacy>={__version__},<{_next_minor(__version__)}"],
+        **base_meta(name=name, lang=lang, version=version, description=description,
+                    license=NON_COMMERCIAL if non_commercial else "MIT", sources=sources, labels=labels,
+                    performance=performance),
         "clinner": {
             "arm": run.get("arm"), "k": run.get("k"), "seed": run.get("seed"), "config": run.get("config"),
-            "encoder": {"key": encoder, **ENCODERS.get(encoder, {"name": encoder})},
+            "encoder": encoder_entry(encoder),
             "translator": ({"key": translator, **TRANSLATORS.get(translator, {"name": translator})}
                            if translator else None),
             "test_corpus": test_corpus,
