@@ -88,7 +88,8 @@ def test_workflows(config):
     for wf, names in config["workflows"].items():
         for name in names:
             assert name in commands, f"workflow {wf}: unknown command {name}"
-    assert set(config["workflows"]["all"]) == set(commands)
+    assert set(config["workflows"]["all"]) | set(config["workflows"]["extra"]) == set(commands)
+    assert not set(config["workflows"]["all"]) & set(config["workflows"]["extra"])
     assert {"all", "translate", "train", "transfer", "evaluate", "package", "dialogue"} <= set(config["workflows"])
 
 
