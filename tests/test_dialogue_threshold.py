@@ -32,14 +32,17 @@ def test_sweep_rows_and_choice():
     gold = [_gold(nlp, "Doctor: any fever ?\nPatient: no fever .", [("fever", "DISORDER")]),
             _gold(nlp, "Patient: I took aspirin .\nDoctor: ok .", [("aspirin", "DRUG")])]
     result = sweep(nlp, gold, thresholds=[0.0, 0.5, 1.0], min_kept=0.5)
-    rows = {r["threshold"]: r for r in result["rows"]}
-    assert rows[0.0]["units_kept"] == rows[0.0]["units"] == result["all_units"]["units"] == 4
-    assert rows[1.0]["units_kept"] == 0 and rows[1.0]["f"] == 0.0
+    rows = {(r["scope"], r["threshold"]): r for r in result["rows"]}
+    assert len(rows) == 6 and {r["scope"] for r in result["rows"]} == {"all", "entities"}
+    assert rows["all", 0.0]["units_kept"] == rows["all", 0.0]["units"] == result["all_units"]["units"] == 4
+    assert rows["all", 1.0]["units_kept"] == 0 and rows["all", 1.0]["f"] == 0.0
+    # the entities scope judges a turn by its mentions only: a turn without any is always kept
+    assert rows["entities", 1.0]["units_kept"] >= rows["all", 1.0]["units_kept"]
     # counts over kept turns add up to the gold mentions of those turns
-    assert rows[0.0]["tp"] + rows[0.0]["fn"] == 3
-    assert result["chosen"] in (0.0, 0.5) and "50%" in result["rule"]
+    assert rows["all", 0.0]["tp"] + rows["all", 0.0]["fn"] == 3
+    assert "50%" in result["rule"] and result["scope"] in ("all", "entities")
     eligible = [r for r in result["rows"] if r["kept_share"] >= 0.5]
-    assert rows[result["chosen"]]["f"] == max(r["f"] for r in eligible)
+    assert rows[result["scope"], result["chosen"]]["f"] == max(r["f"] for r in eligible)
     assert "(chosen)" in sweep_table(result) and "none (all)" in sweep_table(result)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         sweep(nlp, gold, thresholds=[1.5])

@@ -95,7 +95,12 @@ def dialogue_self_training_data_cli(
         None,
         "--sweep",
         dir_okay=False,
-        help="The dialogue-threshold JSON that --threshold auto reads",
+        help="The dialogue-threshold JSON that --threshold auto reads (threshold and scope)",
+    ),
+    scope: str = typer.Option(
+        "all",
+        "--scope",
+        help="Confidence scope with a numeric --threshold: all tokens of a turn, or its entity tokens only",
     ),
     unit: str = typer.Option(
         "sentence",
@@ -117,7 +122,9 @@ def dialogue_self_training_data_cli(
     if threshold == "auto":
         if sweep_path is None or not sweep_path.is_file():
             msg.fail(f"--threshold auto needs the dialogue-threshold output (--sweep {sweep_path}): run dialogue-threshold first", exits=1)
-        chosen = {int(seed): float(res["chosen"]) for seed, res in srsly.read_json(sweep_path)["seeds"].items()}
+        sweeps = srsly.read_json(sweep_path)["seeds"]
+        chosen = {int(seed): float(res["chosen"]) for seed, res in sweeps.items()}
+        scope = {int(seed): str(res.get("scope", "all")) for seed, res in sweeps.items()}
     else:
         try:
             chosen = float(threshold)
@@ -125,11 +132,11 @@ def dialogue_self_training_data_cli(
             msg.fail(f"--threshold must be a number in [0, 1] or 'auto', not {threshold!r}", exits=1)
     try:
         rows = build_self_training_data(Plan.from_disk(plan_path), raw=raw, gold_train=gold_train,
-                                        threshold=chosen, unit=unit, limit=limit)
+                                        threshold=chosen, unit=unit, scope=scope, limit=limit)
     except (FileNotFoundError, ValueError) as err:
         msg.fail(str(err), exits=1)
     for row in rows:
-        msg.good(f"{row['output']}: {row['train_docs']} docs ({row['docs']} pseudo-labelled at threshold {row['threshold']} from "
+        msg.good(f"{row['output']}: {row['train_docs']} docs ({row['docs']} pseudo-labelled at threshold {row['threshold']}, scope {row['scope']}, from "
                  f"{row['dialogues']} dialogues; units {row['units']}; entities {row['entities']})")
 
 
@@ -157,7 +164,7 @@ def dialogue_threshold_cli(
         help="Where to write the sweep JSON (a .md table is written beside it)",
     ),
     thresholds: str = typer.Option(
-        "0.5 0.7 0.8 0.9 0.95 0.98 0.99",
+        "0.3 0.5 0.7 0.8 0.9 0.95 0.98 0.99",
         "--thresholds",
         help="Candidate thresholds, space separated",
     ),

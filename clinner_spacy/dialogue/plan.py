@@ -101,6 +101,7 @@ def build_self_training_data(
     gold_train: Union[str, Path],
     threshold: Union[float, Mapping[int, float]],
     unit: str = "sentence",
+    scope: Union[str, Mapping[int, str]] = "all",
     limit: int = 0,
 ) -> List[Dict[str, object]]:
     """Pseudo-label the raw dialogues with each seed's transferred model; merge with gold train.
@@ -110,6 +111,7 @@ def build_self_training_data(
     gold_train (Union[str, Path]): the gold dialogue training DocBin.
     threshold (Union[float, Mapping[int, float]]): confidence threshold, or one per seed (the
         thresholds choose_thresholds picked on dev).
+    scope (Union[str, Mapping[int, str]]): confidence scope ("all" or "entities"), or one per seed.
     unit (str): "sentence" or "doc" (training/self_training.py).
     limit (int): pseudo-label only the first N raw dialogues (0: all).
     RETURNS (List[Dict[str, object]]): per self-training run: pseudo-labelling statistics and docs written.
@@ -123,8 +125,10 @@ def build_self_training_data(
             raise FileNotFoundError(f"{model}: no transferred model for seed {run.seed} (run the transfer arm first)")
         pseudo = Path(run.train).parent / "pseudo.spacy"
         seed_threshold = threshold[run.seed] if isinstance(threshold, Mapping) else threshold
-        stats = pseudo_label(inputs=[raw], model=model, output=pseudo, threshold=seed_threshold, unit=unit, limit=limit)
-        stats["threshold"] = seed_threshold
+        seed_scope = scope[run.seed] if isinstance(scope, Mapping) else scope
+        stats = pseudo_label(inputs=[raw], model=model, output=pseudo, threshold=seed_threshold, unit=unit,
+                             scope=seed_scope, limit=limit)
+        stats.update(threshold=seed_threshold, scope=seed_scope)
         stats["train_docs"] = merge_docbins([gold_train, pseudo], run.train)
         stats["output"] = run.train
         out.append(stats)

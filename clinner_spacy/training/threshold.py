@@ -8,9 +8,12 @@ each candidate threshold the kept units' predicted entities are scored against t
 (strict: same characters, same label). A kept unit's missed mentions become "O" training
 signal, so recall inside kept units counts as much as precision: the score is their F1.
 
-The threshold chosen is the one with the best kept-unit F1 among those keeping at least
-`min_kept` of the units (a threshold that keeps three turns is precise and useless); ties go to
-the higher threshold. Nothing here looks at the test set.
+Both confidence scopes are scored: "all" (the least sure token of the turn) keeps mostly turns
+without mentions, since mention tokens are where a small model is unsure; "entities" (the least
+sure mention token) also keeps turns whose mentions are confident. The (scope, threshold) chosen
+is the one with the best kept-unit F1 among those keeping at least `min_kept` of the units (a
+threshold that keeps three turns is precise and useless); ties go to the higher threshold.
+Nothing here looks at the test set.
 """
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
@@ -20,10 +23,10 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
 from ..dialogue.annotate import ensure_dialogue_components
-from .confidence import doc_units, final_tag_ids, select_units, token_confidences
+from .confidence import SCOPES, doc_units, final_tag_ids, select_units, token_confidences
 from .self_training import entity_labels, find_tagger, tagger_probabilities
 
-DEFAULT_THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+DEFAULT_THRESHOLDS = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 Mention = Tuple[int, int, str]
 
 
@@ -50,7 +53,7 @@ def sweep(
     gold_docs: Sequence[Doc],
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     *,
-    scope: str = "all",
+    scopes: Sequence[str] = SCOPES,
     min_kept: float = 0.25,
     batch_size: int = 8,
 ) -> Dict[str, object]:
@@ -59,10 +62,10 @@ def sweep(
     nlp (Language): the pseudo-labelling pipeline (dialogue components are added if missing).
     gold_docs (Sequence[Doc]): gold dev dialogues.
     thresholds (Sequence[float]): candidates in [0, 1].
-    scope (str): confidence scope, as pseudo_label()'s.
+    scopes (Sequence[str]): confidence scopes to score, as pseudo_label()'s scope.
     min_kept (float): the least share of units a chosen threshold must keep.
-    RETURNS (Dict[str, object]): rows (threshold, units kept, share, tp/fp/fn, p/r/f of kept
-        units), the all-units row, the chosen threshold and the rule that chose it.
+    RETURNS (Dict[str, object]): rows (scope, threshold, units kept, share, tp/fp/fn, p/r/f of
+        kept units), the all-units row, the chosen scope and threshold and the rule that chose them.
     """
     if not gold_docs:
         raise ValueError("no gold documents to choose a threshold on")
@@ -74,38 +77,40 @@ def sweep(
     if tagger is None:
         raise ValueError(f"pipeline {nlp.pipe_names} has no clinner_ner: no confidences to choose a threshold by")
     labels = entity_labels(nlp, tagger)
-    confidences: List[float] = []
+    confidences: Dict[str, List[float]] = {scope: [] for scope in scopes}
     counts: List[Tuple[int, int, int]] = []
     for i in range(0, len(gold_docs), batch_size):
         batch = list(gold_docs[i : i + batch_size])
         preds = list(nlp.pipe([g.text for g in batch]))
         for gold, pred, probs in zip(batch, preds, tagger_probabilities(nlp, tagger, preds)):
             units = doc_units(pred)
-            decisions = select_units(pred, token_confidences(probs, final_tag_ids(pred, labels)), units,
-                                     threshold=0.0, scope=scope)
-            for decision, score in zip(decisions, unit_scores(pred, gold, units)):
-                if decision.reason in ("blank", "crossing"):
+            token_conf = token_confidences(probs, final_tag_ids(pred, labels))
+            by_scope = {scope: select_units(pred, token_conf, units, threshold=0.0, scope=scope) for scope in scopes}
+            for i, score in enumerate(unit_scores(pred, gold, units)):
+                if by_scope[scopes[0]][i].reason in ("blank", "crossing"):
                     continue  # never kept, whatever the threshold
-                confidences.append(decision.confidence)
+                for scope in scopes:
+                    confidences[scope].append(by_scope[scope][i].confidence)
                 counts.append(score)
-    conf = numpy.asarray(confidences, dtype="f")
     tally = numpy.asarray(counts, dtype="i").reshape(-1, 3)
 
-    def row(threshold: Optional[float]) -> Dict[str, object]:
+    def row(scope: str, threshold: Optional[float]) -> Dict[str, object]:
+        conf = numpy.asarray(confidences[scope], dtype="f")
         keep = conf >= threshold if threshold is not None else numpy.ones(len(conf), bool)
         tp, fp, fn = (int(v) for v in tally[keep].sum(axis=0)) if keep.any() else (0, 0, 0)
         p = tp / (tp + fp) if tp + fp else 0.0
         r = tp / (tp + fn) if tp + fn else 0.0
-        return {"threshold": threshold, "units_kept": int(keep.sum()), "units": len(conf),
+        return {"scope": scope, "threshold": threshold, "units_kept": int(keep.sum()), "units": len(conf),
                 "kept_share": float(keep.mean()) if len(conf) else 0.0, "tp": tp, "fp": fp, "fn": fn,
                 "p": p, "r": r, "f": 2 * p * r / (p + r) if p + r else 0.0}
 
-    rows = [row(t) for t in sorted(thresholds)]
+    rows = [row(scope, t) for scope in scopes for t in sorted(thresholds)]
     eligible = [r for r in rows if r["kept_share"] >= min_kept] or rows[:1]
     best = max(eligible, key=lambda r: (r["f"], r["threshold"]))
-    return {"rows": rows, "all_units": row(None), "chosen": best["threshold"], "min_kept": min_kept,
-            "rule": f"best kept-unit strict F1 among thresholds keeping >= {min_kept:.0%} of units; ties to the higher",
-            "n_docs": len(gold_docs), "scope": scope}
+    return {"rows": rows, "all_units": row(scopes[0], None), "chosen": best["threshold"], "scope": best["scope"],
+            "min_kept": min_kept, "n_docs": len(gold_docs),
+            "rule": f"best kept-turn strict F1 among (scope, threshold) pairs keeping >= {min_kept:.0%} of turns; "
+                    "ties to the higher threshold"}
 
 
 def sweep_model(model: Union[str, Path], gold: Union[str, Path], **kwargs) -> Dict[str, object]:
@@ -125,9 +130,10 @@ def sweep_model(model: Union[str, Path], gold: Union[str, Path], **kwargs) -> Di
 
 def sweep_table(result: Dict[str, object]) -> str:
     """Markdown table of a sweep, the chosen threshold marked."""
-    lines = ["| threshold | turns kept | share | P | R | F1 of kept turns |", "|---|---|---|---|---|---|"]
-    for r in list(result["rows"]) + [dict(result["all_units"], threshold="none (all)")]:
-        mark = " **(chosen)**" if r["threshold"] == result["chosen"] else ""
-        lines.append(f"| {r['threshold']}{mark} | {r['units_kept']}/{r['units']} | {100 * r['kept_share']:.0f}% | "
+    lines = ["| scope | threshold | turns kept | share | P | R | F1 of kept turns |", "|---|---|---|---|---|---|---|"]
+    for r in list(result["rows"]) + [dict(result["all_units"], scope="–", threshold="none (all)")]:
+        chosen = r["threshold"] == result["chosen"] and r.get("scope", "all") == result.get("scope", "all")
+        mark = " **(chosen)**" if chosen else ""
+        lines.append(f"| {r.get('scope', 'all')} | {r['threshold']}{mark} | {r['units_kept']}/{r['units']} | {100 * r['kept_share']:.0f}% | "
                      f"{100 * r['p']:.1f} | {100 * r['r']:.1f} | {100 * r['f']:.1f} |")
     return "\n".join(lines)
