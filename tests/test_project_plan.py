@@ -205,3 +205,18 @@ def test_profile_overrides_reach_the_command_and_the_signature(project):
     # a key the config lacks is left out (freezing lives elsewhere in transfer.cfg)
     assert cmd[-2:] == ["--training.optimizer.learn_rate.initial_rate", "0.0001"]
     assert run_signature(run, plan.settings) != before
+
+
+def test_oversize_training_docs_are_reported_not_silently_discarded(project, caplog):
+    """spaCy's batch_by_padded drops docs longer than the batch size when discard_oversize is
+    set; the runner names them in a warning and in run.json."""
+    Path("configs/target_only.cfg").write_text(CONFIG + "\n[training.batcher]\ndiscard_oversize = true\nsize = 2000\n")
+    plan = Plan.from_disk("training/quick/plan.json")
+    plan.settings["overrides"] = ["--training.batcher.size", "3"]  # "patient 0 has fever": 4 tokens
+    with caplog.at_level("WARNING", logger="clinner_spacy"):
+        records = run_arm(plan, arm="target_only", execute=fake_train([]))
+    assert "spaCy will discard them" in caplog.text
+    assert len(records[0]["oversize_docs_discarded"]) == 5 and len(records[1]["oversize_docs_discarded"]) == 12
+    assert all(name.startswith("e3c-es") for name in records[1]["oversize_docs_discarded"])
+    plan.settings["overrides"] = ["--training.batcher.size", "1000"]
+    assert all("oversize_docs_discarded" not in r for r in run_arm(plan, arm="target_only", execute=fake_train([])))

@@ -80,6 +80,30 @@ def _has_key(config: dict, dotted: str) -> bool:
     return True
 
 
+def oversize_docs(run: Run, cmd: List[str]) -> List[str]:
+    """Training docs that spaCy's batcher will discard: longer than the batch size (in tokens)
+    when the config says discard_oversize. spaCy drops them without a word; the runner reports
+    them, so a changed batch size can never silently shrink the training data.
+
+    RETURNS (List[str]): doc ids (or positions) of the docs that will be discarded.
+    """
+    from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
+
+    from ..util import get_meta
+
+    batcher = load_config(run.config, interpolate=False).get("training", {}).get("batcher", {})
+    if not isinstance(batcher, dict) or not batcher.get("discard_oversize"):
+        return []
+    size = cmd[cmd.index("--training.batcher.size") + 1] if "--training.batcher.size" in cmd else batcher.get("size")
+    try:
+        limit = int(size)
+    except (TypeError, ValueError):  # a schedule rather than a number: nothing to check against
+        return []
+    docs = DocBin(store_user_data=True).from_disk(run.train).get_docs(Vocab())
+    return [str(get_meta(doc, "doc_id") or i) for i, doc in enumerate(docs) if len(doc) > limit]
+
+
 def make_subset(run: Run) -> int:
     """Write the run's k-document training subset: the same nested draw as `clinner sample`.
 
@@ -142,6 +166,11 @@ def run_arm(
         if run.subset_of:
             record["n_docs"] = make_subset(run)
         cmd = train_command(run, plan.settings)
+        dropped = oversize_docs(run, cmd)
+        if dropped:
+            logger.warning("%s: %d training docs are longer than the batch size and spaCy will discard them: %s",
+                           run.train, len(dropped), ", ".join(dropped[:10]) + (" ..." if len(dropped) > 10 else ""))
+            record["oversize_docs_discarded"] = dropped
         logger.info("training %s: %s", run.name, " ".join(cmd))
         code = execute(cmd)
         if code != 0 or not (out / "model-best").is_dir():
