@@ -48,6 +48,10 @@ public. The same dev set chose each run's model-best and the self-training thres
 dialogue number below is optimistic, for all arms alike; read differences between arms, not levels.
 Labels {labels}; strict exact-span F1 (%), 95% bootstrap intervals over dialogues; gains are paired
 bootstraps over the same dialogues.
+
+An arm that fine-tunes the source model can end up as its starting point: spaCy scores dev after
+the first update, and when no later checkpoint beats that score, model-best is that checkpoint.
+A row identical to the zero-shot one means exactly this: on dev, that training did not help.
 """
 
 TRANSLATION = {

@@ -134,6 +134,7 @@ def sweep_table(result: Dict[str, object]) -> str:
     for r in list(result["rows"]) + [dict(result["all_units"], scope="–", threshold="none (all)")]:
         chosen = r["threshold"] == result["chosen"] and r.get("scope", "all") == result.get("scope", "all")
         mark = " **(chosen)**" if chosen else ""
-        lines.append(f"| {r.get('scope', 'all')} | {r['threshold']}{mark} | {r['units_kept']}/{r['units']} | {100 * r['kept_share']:.0f}% | "
+        value = f"{r['threshold']:g}" if isinstance(r["threshold"], (int, float)) else r["threshold"]
+        lines.append(f"| {r.get('scope', 'all')} | {value}{mark} | {r['units_kept']}/{r['units']} | {100 * r['kept_share']:.0f}% | "
                      f"{100 * r['p']:.1f} | {100 * r['r']:.1f} | {100 * r['f']:.1f} |")
     return "\n".join(lines)
