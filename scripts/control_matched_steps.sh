@@ -10,7 +10,7 @@ PLAN=training/${PROFILE}/plan.json
 [ -f "$PLAN" ] || { echo "$PLAN: no plan (run spacy project run all . --vars.profile $PROFILE first)" >&2; exit 1; }
 setting() { python -c "import json,sys; s=json.load(open('$PLAN'))['settings']; print($1)"; }
 STEPS=${STEPS:-$(setting "3 * int(s['max_steps'])")}
-ENCODER=${ENCODER:-$(setting "s['encoder']")}
+ENCODER=${ENCODER:-$(setting "s.get('encoder') or 'assets/encoders/multilingual-e5-small'")}
 read -r -a OVERRIDES <<< "$(setting "' '.join(s.get('overrides') or [])")"
 for LANG in ${LANGS:-es fr}; do
   OUT=training/${PROFILE}-control/target_only_${STEPS}steps/${LANG}

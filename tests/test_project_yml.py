@@ -132,3 +132,30 @@ def test_corpus_assets_pinned_and_in_manifest():
 def test_project_yml_parses_as_plain_yaml():
     data = srsly.read_yaml(ROOT / "project.yml")
     assert data["vars"]["translator"] == "apertium" and data["vars"]["profile"] == "quick"
+
+
+def test_control_script_reads_the_plan_and_names_a_missing_one(tmp_path):
+    """scripts/control_matched_steps.sh trains target-only for 3 x the plan's max_steps with the
+    plan's overrides; without a plan it says which command to run first."""
+    import subprocess
+    import sys
+
+    script = ROOT / "scripts" / "control_matched_steps.sh"
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "PROFILE": "quick"}
+    proc = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1 and "training/quick/plan.json: no plan" in proc.stderr
+    # with a plan, the steps and overrides come from it (a fake `python` shows the train command)
+    plan = make_plan(profile="quick", langs=["es"], ks=["all"], seeds=[1], max_steps=7, eval_frequency=7,
+                     translator="apertium")
+    plan.settings.update(encoder="enc", overrides=["--training.batcher.size", "1000"])
+    plan.to_disk(tmp_path / "training/quick/plan.json")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python").write_text(f'#!/bin/sh\nif [ "$1" = "-c" ]; then exec {sys.executable} "$@"; fi\necho "$@"\n')
+    (fake / "python").chmod(0o755)
+    env["PATH"] = f"{fake}:{env['PATH']}"
+    proc = subprocess.run(["bash", str(script)], cwd=tmp_path, env={**env, "LANGS": "es"}, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    train = next(line for line in proc.stdout.splitlines() if line.startswith("-m spacy train"))
+    assert "--training.max_steps 21" in train and "--training.batcher.size 1000" in train
+    assert "target_only_21steps/es" in train
