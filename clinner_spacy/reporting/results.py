@@ -26,7 +26,7 @@ DIFFERENCES = """\
   its numbers show the pipeline working end to end more than they settle the method's value.
 - **Compute.** Every run trains max_steps from its starting point, so the transferred arm has seen
   twice and transferred + k three times the updates of target-only; while runs are short that alone
-  favours transfer. Compare with a target-only run of matched steps (scripts/control_matched_steps.sh,
+  favours transfer. Compare with a target-only run of matched steps (`spacy project run control`,
   docs/results-control.md) before reading a gain as the method's.
 - Hyperparameters are the method's (configs/*.cfg) except the profile's overrides named under
   Budget; model-best is chosen on dev splits carved from
