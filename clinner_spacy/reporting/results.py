@@ -27,7 +27,8 @@ DIFFERENCES = """\
 - **Compute.** Every run trains max_steps from its starting point, so the transferred arm has seen
   twice and transferred + k three times the updates of target-only; while runs are short that alone
   favours transfer. Compare with a target-only run of matched steps (`spacy project run control`,
-  docs/results-control.md) before reading a gain as the method's.
+  docs/results-control.md) before reading a gain as the method's. With max_steps fixed, a smaller
+  k also means more passes over fewer documents, so F1 need not rise with k.
 - Hyperparameters are the method's (configs/*.cfg) except the profile's overrides named under
   Budget; model-best is chosen on dev splits carved from
   train, never on test. Whatever the numbers say is the result: a transfer that does not help is one.
