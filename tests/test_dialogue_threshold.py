@@ -4,7 +4,8 @@ import spacy
 from spacy.tokens import DocBin, Span
 from typer.testing import CliRunner
 
-from clinner_spacy.training.threshold import sweep, sweep_model, sweep_table, unit_scores
+from clinner_spacy.reporting.tables import sweep_table
+from clinner_spacy.training.threshold import sweep, sweep_model, unit_scores
 
 from test_dialogue_self_training import _tiny_ner_pipeline
 

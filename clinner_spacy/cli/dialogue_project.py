@@ -180,7 +180,7 @@ def dialogue_threshold_cli(
 
     from ..dialogue.plan import choose_thresholds
     from ..project.plan import Plan
-    from ..training.threshold import sweep_table
+    from ..reporting.tables import sweep_table
 
     try:
         values = [float(t) for t in thresholds.replace(",", " ").split()]

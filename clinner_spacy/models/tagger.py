@@ -1,4 +1,4 @@
-"""clinner.TokenTagger.v1: per-token tag distributions on top of any tok2vec."""
+"""clinner.TokenTagger.v1/v2: per-token tag distributions on top of any tok2vec."""
 from typing import List, Optional
 
 from spacy.tokens import Doc
@@ -26,15 +26,9 @@ def build_token_tagger(
     use_dropout (bool): put a dropout layer between the token vectors and the softmax.
     RETURNS (Model[List[Doc], List[Floats2d]]): per-doc (n_tokens, nO) tag probabilities.
     """
-    # zero-initialised output weights, as spaCy's tagger: uniform tag distributions at the start
-    output = Softmax_v2(nO, init_W=zero_init)
-    head = chain(Dropout(0.0), output) if use_dropout else output
-    model = chain(tok2vec, with_array(head))
-    model.set_ref("tok2vec", tok2vec)
-    model.set_ref("output_layer", output)
-    if nO is not None:
-        model.set_dim("nO", nO)
-    return model
+    # zero-initialised output weights, as spaCy's tagger: uniform tag distributions at the start;
+    # v2 at head_lr_scale 1.0 builds exactly this layout
+    return build_token_tagger_v2(tok2vec, nO, use_dropout, head_lr_scale=1.0)
 
 
 @registry.architectures("clinner.TokenTagger.v2")
@@ -57,6 +51,7 @@ def build_token_tagger_v2(
     head_lr_scale (float): multiplier on the head's effective learning rate.
     RETURNS (Model[List[Doc], List[Floats2d]]): per-doc (n_tokens, nO) tag probabilities.
     """
+    # zero-initialised output weights, as spaCy's tagger: uniform tag distributions at the start
     output = Softmax_v2(nO, init_W=zero_init)
     layers = [scale_layer(head_lr_scale)] if head_lr_scale != 1.0 else []
     if use_dropout:

@@ -9,7 +9,8 @@ import srsly
 
 from .collect import read_metrics_dir
 from .plot import plot_learning_curve
-from .tables import arm_table, domain_table, no_target_table, per_label_table, pct, projection_table, transfer_table
+from .tables import (arm_table, domain_table, no_target_table, per_label_table, pct, projection_table, sweep_table,
+                     transfer_table)
 
 PAPER = ("The paper reports, on private data, target-only -> transferred F1 of 84.2 -> 94.7 (Spanish), "
          "87.3 -> 92.8 (French) and 82.1 -> 86.4 (dialogue).")
@@ -178,11 +179,9 @@ def write_results(
                   f"The English source model on E3C-en layer 1 test: strict micro F1 {pct(mean)} "
                   f"({len(src)} seed(s)); see the full listing below.", ""]
     for dom in domains:
-        lines += [f"## Dialogue", "", DIALOGUE.format(sources=dialogue_sources, labels=", ".join(dialogue_labels)),
+        lines += ["## Dialogue", "", DIALOGUE.format(sources=dialogue_sources, labels=", ".join(dialogue_labels)),
                   domain_table(records, dom, dialogue_labels), ""]
         if dialogue_threshold and Path(dialogue_threshold).is_file():
-            from ..training.threshold import sweep_table
-
             lines += ["Self-training threshold, chosen on dev (`clinner dialogue-threshold`): the transferred model "
                       "annotates the dev dialogues and each candidate threshold is scored by the strict F1 of the "
                       "turns it would keep.", ""]

@@ -160,3 +160,15 @@ def projection_table(reports: Sequence[Dict]) -> str:
 def _cell(cell: Cell) -> str:
     text = with_ci(cell.f, cell.low, cell.high)
     return text if cell.n_seeds <= 1 or cell.sd is None else f"{text} (sd {100 * cell.sd:.1f}, {cell.n_seeds} seeds)"
+
+
+def sweep_table(result: Dict[str, object]) -> str:
+    """Markdown table of a self-training threshold sweep (training/threshold.py), the choice marked."""
+    lines = ["| scope | threshold | turns kept | share | P | R | F1 of kept turns |", "|---|---|---|---|---|---|---|"]
+    for r in list(result["rows"]) + [dict(result["all_units"], scope="–", threshold="none (all)")]:
+        chosen = r["threshold"] == result["chosen"] and r.get("scope", "all") == result.get("scope", "all")
+        mark = " **(chosen)**" if chosen else ""
+        value = f"{r['threshold']:g}" if isinstance(r["threshold"], (int, float)) else r["threshold"]
+        lines.append(f"| {r.get('scope', 'all')} | {value}{mark} | {r['units_kept']}/{r['units']} | {100 * r['kept_share']:.0f}% | "
+                     f"{100 * r['p']:.1f} | {100 * r['r']:.1f} | {100 * r['f']:.1f} |")
+    return "\n".join(lines)

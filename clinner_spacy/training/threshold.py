@@ -127,14 +127,3 @@ def sweep_model(model: Union[str, Path], gold: Union[str, Path], **kwargs) -> Di
     out.update(model=str(model), gold=str(gold))
     return out
 
-
-def sweep_table(result: Dict[str, object]) -> str:
-    """Markdown table of a sweep, the chosen threshold marked."""
-    lines = ["| scope | threshold | turns kept | share | P | R | F1 of kept turns |", "|---|---|---|---|---|---|---|"]
-    for r in list(result["rows"]) + [dict(result["all_units"], scope="–", threshold="none (all)")]:
-        chosen = r["threshold"] == result["chosen"] and r.get("scope", "all") == result.get("scope", "all")
-        mark = " **(chosen)**" if chosen else ""
-        value = f"{r['threshold']:g}" if isinstance(r["threshold"], (int, float)) else r["threshold"]
-        lines.append(f"| {r.get('scope', 'all')} | {value}{mark} | {r['units_kept']}/{r['units']} | {100 * r['kept_share']:.0f}% | "
-                     f"{100 * r['p']:.1f} | {100 * r['r']:.1f} | {100 * r['f']:.1f} |")
-    return "\n".join(lines)
