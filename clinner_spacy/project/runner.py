@@ -42,7 +42,8 @@ def run_signature(run: Run, settings: Dict[str, object]) -> str:
 
 def train_command(run: Run, settings: Dict[str, object]) -> List[str]:
     """The `spacy train` command line of a run; only [paths] the config declares are set."""
-    paths = load_config(run.config, interpolate=False).get("paths", {})
+    config = load_config(run.config, interpolate=False)
+    paths = config.get("paths", {})
     values = {"train": run.train, "dev": run.dev, "encoder": settings.get("encoder"),
               "source_model": run.source_model}
     cmd = [sys.executable, "-m", "spacy", "train", run.config, "--output", run.output]
@@ -57,13 +58,12 @@ def train_command(run: Run, settings: Dict[str, object]) -> List[str]:
     cmd += ["--training.max_steps", str(run.max_steps), "--training.eval_frequency", str(run.eval_frequency),
             "--system.seed", str(run.seed)]
     # the configs warm up over 10% of training (configs/*.cfg): keep that share for any max_steps
-    schedule = load_config(run.config, interpolate=False).get("training", {}).get("optimizer", {}).get("learn_rate", {})
+    schedule = config.get("training", {}).get("optimizer", {}).get("learn_rate", {})
     if isinstance(schedule, dict) and "warmup_steps" in schedule:
         cmd += ["--training.optimizer.learn_rate.warmup_steps", str(max(1, round(0.1 * run.max_steps)))]
     # profile-wide config overrides (project var overrides_<profile>), each given to the configs
     # that have its key: freezing is set in [components.transformer.model] by source.cfg and
     # target_only.cfg, but in [initialize.before_init] by transfer.cfg
-    config = load_config(run.config, interpolate=False)
     extra = list(settings.get("overrides") or [])
     for key, value in zip(extra[::2], extra[1::2]):
         if _has_key(config, key[2:]):
