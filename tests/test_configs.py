@@ -10,6 +10,7 @@ from spacy.cli.init_config import fill_config
 from spacy.cli.train import train as spacy_train
 from spacy.tokens import DocBin
 
+from clinner_spacy.models.frozen import SETTINGS_ATTR
 from clinner_spacy.models.tiny import make_tiny_encoder
 from clinner_spacy.util import set_meta
 
@@ -103,6 +104,15 @@ def test_source_then_transfer_one_step(workdir, tmp_path):
     assert not torch.equal(weights["encoder.layer.2.output.dense.weight"],
                            before["encoder.layer.2.output.dense.weight"])
     assert after("El paciente tiene fiebre.") is not None
+    # the saved configs state the freezing transfer.cfg's callback applied, not the source's
+    applied = {"freeze_embeddings": False, "freeze_layers": "intermediate", "l2sp_alpha": 0.0}
+    source_cfg = util.load_config(source / "config.cfg")["components"]["transformer"]["model"]
+    assert source_cfg["freeze_layers"] == ""
+    for saved in ("model-best", "model-last"):
+        cfg = util.load_config(workdir / "transfer" / saved / "config.cfg")["components"]["transformer"]["model"]
+        assert {key: cfg[key] for key in applied} == applied, saved
+    settings = after.get_pipe("transformer").model.attrs[SETTINGS_ATTR]
+    assert (settings.freeze_embeddings, settings.freeze_layers, settings.l2sp_alpha) == (False, "intermediate", 0.0)
 
 
 def test_target_only_one_step(workdir):

@@ -192,3 +192,41 @@ def test_replace_listeners_keeps_freezing_and_reloads(encoder, tmp_path):
     run_steps(loaded, optimizer, steps=2)
     moved = {n for n, p in trf.transformer.named_parameters() if not torch.equal(p, before[n])}
     assert moved and all(n.startswith("encoder.layer.2.") for n in moved)
+
+
+@pytest.mark.parametrize("arch", ["clinner.FrozenTransformerModel.v1", "spacy-transformers.TransformerModel.v3"])
+def test_transfer_callback_states_the_freezing_in_the_saved_config(encoder, tmp_path, arch):
+    """The saved config says what the callback applied, not the source's settings, and the
+    pipeline loads with that freezing again."""
+    from spacy.util import load_config
+
+    from clinner_spacy.models.frozen import SETTINGS_ATTR, TransferSettings
+
+    fix_random_seed(0)
+    nlp = make_nlp(encoder, arch=arch)  # the source's settings: nothing frozen
+    nlp.initialize(lambda: egs(nlp))
+    make_transfer_settings(freeze_embeddings=True, freeze_layers="intermediate", l2sp_alpha=0.5)(nlp)
+    applied = {"freeze_embeddings": True, "freeze_layers": "intermediate", "l2sp_alpha": 0.5}
+    cfg = nlp.config["components"]["transformer"]["model"]
+    assert cfg["@architectures"] == "clinner.FrozenTransformerModel.v1"
+    assert {key: cfg[key] for key in applied} == applied
+    nlp.to_disk(tmp_path / "p")
+    saved = load_config(tmp_path / "p" / "config.cfg")["components"]["transformer"]["model"]
+    assert {key: saved[key] for key in applied} == applied
+    loaded = spacy.load(tmp_path / "p")
+    assert loaded.get_pipe("transformer").model.attrs[SETTINGS_ATTR] == TransferSettings(True, "intermediate", 0.5)
+    optimizer = loaded.resume_training()
+    before = snapshot(loaded)
+    run_steps(loaded, optimizer, steps=2)
+    moved = changed(loaded, before)
+    assert moved and all(n.startswith("encoder.layer.2.") for n in moved)
+
+
+def test_transfer_callback_rejects_a_config_it_cannot_write(encoder):
+    from clinner_spacy.training.transfer import record_settings
+
+    nlp = make_nlp(encoder)
+    nlp.get_pipe_config("transformer")["model"]["@architectures"] = "some.OtherTransformer.v1"
+    with pytest.raises(ValueError, match="could not state the freezing"):
+        make_transfer_settings(freeze_layers="intermediate")(nlp)
+    assert record_settings({"a": {"@architectures": "spacy-transformers.TransformerModel.v3"}}, {"l2sp_alpha": 1.0}) == 1

@@ -141,6 +141,29 @@ def test_run_arm_trains_then_skips_then_redoes_changed(project):
     assert len(calls) == 4
 
 
+def test_run_arm_redoes_runs_and_scores_when_code_changes(project, monkeypatch):
+    """A change of the code that trains or scores (project/signature.code_stamp) redoes both."""
+    from clinner_spacy.project import evaluate as project_evaluate
+    from clinner_spacy.project import runner
+
+    plan = Plan.from_disk("training/quick/plan.json")
+    calls = []
+
+    def score(model, gold, labels, n_bootstrap):
+        return {"strict": {"micro": {"f": 0.5}}}
+
+    first = Plan(profile="quick", evaluations=plan.evaluations[:1])  # the source model on E3C-en test
+    assert first.evaluations[0].arm == "source"
+    for status in ("train", "skip"):
+        assert [r["status"] for r in run_arm(plan, arm="source", execute=fake_train(calls))] == [status]
+    for status in ("score", "skip"):
+        assert [r["status"] for r in evaluate_plan(first, labels=["DISORDER"], n_bootstrap=1, score=score)] == [status]
+    monkeypatch.setattr(runner, "code_stamp", lambda: "edited model code")
+    monkeypatch.setattr(project_evaluate, "code_stamp", lambda: "edited model code")
+    assert [r["status"] for r in run_arm(plan, arm="source", execute=fake_train(calls))] == ["train"]
+    assert [r["status"] for r in evaluate_plan(first, labels=["DISORDER"], n_bootstrap=1, score=score)] == ["score"]
+
+
 def test_run_arm_failure_is_reported(project):
     plan = Plan.from_disk("training/quick/plan.json")
     with pytest.raises(RuntimeError, match="training source_en_s1 failed"):

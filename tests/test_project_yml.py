@@ -159,3 +159,55 @@ def test_control_script_reads_the_plan_and_names_a_missing_one(tmp_path):
     train = next(line for line in proc.stdout.splitlines() if line.startswith("-m spacy train"))
     assert "--training.max_steps 21" in train and "--training.batcher.size 1000" in train
     assert "target_only_21steps/es" in train
+
+
+def test_every_file_dep_exists_or_is_made_by_a_command():
+    """A dep naming a file (not a ${vars} path, not another command's output) is in the repo."""
+    raw = srsly.read_yaml(ROOT / "project.yml")
+    outputs = {out for cmd in raw["commands"] for out in cmd.get("outputs", [])}
+    for cmd in raw["commands"]:
+        for dep in cmd.get("deps", []):
+            if "${" in dep or dep in outputs or any(dep.startswith(out + "/") for out in outputs):
+                continue
+            assert Path(dep).suffix, f"{cmd['name']}: dep {dep} is neither a file nor another command's output"
+            assert (ROOT / dep).is_file(), f"{cmd['name']}: dep {dep} does not exist"
+
+
+# Code every training run executes besides the modules its config names: helpers of those
+# modules, and the runner that writes the command line and the signature.
+TRAINING_CODE = {
+    "clinner_spacy/pipeline/loss.py", "clinner_spacy/pipeline/tags.py", "clinner_spacy/models/freeze_spec.py",
+    "clinner_spacy/models/l2sp.py", "clinner_spacy/evaluation/scoring.py", "clinner_spacy/evaluation/spans.py",
+    "clinner_spacy/util.py", "clinner_spacy/project/runner.py", "clinner_spacy/project/signature.py",
+}
+
+
+def _entry_point_modules():
+    """Registered name -> the package file that defines it (pyproject.toml entry points)."""
+    import tomllib
+
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
+    return {name: target.split(":")[0].replace(".", "/") + ".py"
+            for group, names in groups.items() if group.startswith("spacy_") for name, target in names.items()}
+
+
+def _registered_names(config_path):
+    text = (ROOT / config_path).read_text()
+    return set(re.findall(r'(?:@\w+|factory)"?\s*[=:]\s*"([^"]+)"', text))
+
+
+def test_train_commands_list_the_code_of_their_models(config):
+    """Every train-* command depends on the files defining what its config names (transferred
+    runs also run the source config's architectures), and on the runner."""
+    modules = _entry_point_modules()
+    source_names = _registered_names("configs/source.cfg")
+    trains = {name: cmd for name, cmd in _commands(config).items() if re.match(r"(dialogue-)?train-", name)}
+    assert len(trains) == 8
+    for name, cmd in trains.items():
+        configs = [dep for dep in cmd["deps"] if dep.startswith("configs/")]
+        assert configs, name
+        names = source_names.union(*(_registered_names(c) for c in configs))
+        needed = {modules[n] for n in names if n in modules} | TRAINING_CODE
+        assert "clinner_spacy/models/frozen.py" in needed and "clinner_spacy/pipeline/ner.py" in needed
+        missing = needed - set(cmd["deps"])
+        assert not missing, f"{name}: deps lack {sorted(missing)}"

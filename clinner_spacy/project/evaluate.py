@@ -13,14 +13,16 @@ import srsly
 
 from ..util import get_meta
 from .plan import Evaluation, Plan
-from .signature import dir_stamp, file_md5, signature
+from .signature import code_stamp, dir_stamp, file_md5, signature
 
 ProgressFn = Callable[[str, Evaluation, int, int, float], None]
 
 
 def evaluation_signature(ev: Evaluation, labels: Sequence[str], n_bootstrap: int) -> str:
+    """Signature of everything an evaluation's metrics depend on: model, gold, labels, resamples
+    and the code that predicts and scores (code_stamp)."""
     return signature(model=dir_stamp(ev.model), gold=file_md5(ev.gold), labels=sorted(labels),
-                     n_bootstrap=n_bootstrap)
+                     n_bootstrap=n_bootstrap, code=code_stamp())
 
 
 def score_model(model: str, gold: str, *, labels: Sequence[str], n_bootstrap: int, seed: int = 0) -> Dict:

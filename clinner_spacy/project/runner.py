@@ -18,13 +18,13 @@ from spacy.util import load_config
 
 from ..util import logger
 from .plan import Plan, Run
-from .signature import RUN_INFO, dir_stamp, file_md5, read_run_info, signature
+from .signature import RUN_INFO, code_stamp, dir_stamp, file_md5, read_run_info, signature
 
 ProgressFn = Callable[[str, Run, int, int, float], None]
 
 
 def run_signature(run: Run, settings: Dict[str, object]) -> str:
-    """Signature of everything a run's result depends on.
+    """Signature of everything a run's result depends on, the code that trains it included.
 
     run (Run): the run.
     settings (Dict[str, object]): plan settings (encoder, ...).
@@ -36,7 +36,7 @@ def run_signature(run: Run, settings: Dict[str, object]) -> str:
         eval_frequency=run.eval_frequency, config=file_md5(run.config), train=file_md5(data),
         dev=file_md5(run.dev), source_model=dir_stamp(run.source_model) if run.source_model else None,
         encoder=dir_stamp(str(settings.get("encoder"))) if settings.get("encoder") else None,
-        overrides=settings.get("overrides") or [],
+        overrides=settings.get("overrides") or [], code=code_stamp(),
     )
 
 
