@@ -21,7 +21,7 @@ for LANG in ${LANGS:-es fr}; do
     --training.max_steps "$STEPS" --training.eval_frequency $((STEPS / 4)) --system.seed 1 \
     --training.optimizer.learn_rate.warmup_steps $((STEPS / 10)) "${OVERRIDES[@]}"
   python -m clinner_spacy evaluate corpus/e3c-${LANG}/test.spacy --model "$OUT/model-best" \
-    --labels DISORDER ANATOMY --bootstrap 1000 \
+    --labels DISORDER ANATOMY --bootstrap 1000 --force \
     --output metrics/${PROFILE}-control/${LANG}/target_only_kall_${STEPS}steps_s1.json \
     --markdown metrics/${PROFILE}-control/${LANG}/target_only_kall_${STEPS}steps_s1.md
 done

@@ -223,7 +223,8 @@ def _pharmaconer_dir(root: Path) -> Path:
     for i, split in enumerate(("train", "dev", "test")):
         folder = data / "spaccc" / "pharmaconer" / split
         folder.mkdir(parents=True)
-        (folder / f"S{i}.txt").write_text("Se pautó paracetamol y PSA.", encoding="utf-8")
+        # one text per split: the same text in two splits is an error (convert.check_split_leak)
+        (folder / f"S{i}.txt").write_text(f"{('Se', 'Le', 'Me')[i]} pautó paracetamol y PSA.", encoding="utf-8")
         (folder / f"S{i}.ann").write_text(
             "T1\tNORMALIZABLES 9 20\tparacetamol\n#1\tAnnotatorNotes T1\t387517004\nT2\tPROTEINAS 23 26\tPSA\n",
             encoding="utf-8",

@@ -14,8 +14,6 @@ def annotate_dialogue_cli(
         ...,
         help="Dialogues: .jsonl with \"text\" (and \"id\"), .txt with speaker prefixes and a blank line "
         "between dialogues, or .spacy",
-        exists=True,
-        dir_okay=False,
     ),
     model: str = typer.Option(
         ...,
@@ -49,14 +47,27 @@ def annotate_dialogue_cli(
         "--batch-size",
         help="Dialogues per batch",
     ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Overwrite --output and --html if they exist (never the input file)",
+    ),
+    allow_empty: bool = typer.Option(
+        False,
+        "--allow-empty",
+        help="Accept an input without dialogues (writes an empty output) instead of failing",
+    ),
 ) -> None:
     """Annotate a dialogue file with a pipeline; write JSONL with exact offsets (and HTML)."""
     from ..dialogue.annotate import annotate_dialogues
 
-    stats = annotate_dialogues(
-        input_path=input_path, model=model, output=output, html=html, html_limit=html_limit,
-        add_components=add_components, batch_size=batch_size,
-    )
+    try:
+        stats = annotate_dialogues(
+            input_path=input_path, model=model, output=output, html=html, html_limit=html_limit,
+            add_components=add_components, batch_size=batch_size, force=force, allow_empty=allow_empty,
+        )
+    except (ValueError, FileNotFoundError, FileExistsError) as err:
+        msg.fail("Could not annotate the dialogues", str(err), exits=1)
     msg.good(f"{stats['dialogues']} dialogues, {stats['entities']} entities written to {output}")
     labels = {k[len("entities_"):]: v for k, v in stats.items() if k.startswith("entities_")}
     msg.text(f"per label: {labels}; speaker guard trimmed {stats['guard_trimmed']}, removed {stats['guard_removed']}")

@@ -63,8 +63,19 @@ def evaluate_cli(
         "--batch-size",
         help="Batch size when running --model",
     ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Overwrite --output and --markdown if they exist (never GOLD or --pred)",
+    ),
+    allow_empty: bool = typer.Option(
+        False,
+        "--allow-empty",
+        help="Score a GOLD file without documents instead of failing",
+    ),
 ) -> None:
     """Score predictions (--pred) or a pipeline (--model) against GOLD and print the table."""
+    from ..checks import check_output_files
     from ..evaluation.evaluate import evaluate_files
     from ..evaluation.report import to_markdown, write_json, write_markdown
 
@@ -74,6 +85,7 @@ def evaluate_cli(
     if (pred is None) == (model is None):
         msg.fail("give exactly one of --pred PRED.spacy or --model PIPELINE", exits=1)
     try:
+        check_output_files([output, markdown], inputs=[gold, pred], force=force)
         metrics = evaluate_files(
             gold=gold,
             pred=pred,
@@ -82,6 +94,7 @@ def evaluate_cli(
             n_bootstrap=bootstrap,
             seed=seed,
             batch_size=batch_size,
+            allow_empty=allow_empty,
         )
     except (ValueError, FileNotFoundError, OSError) as err:
         msg.fail(str(err), exits=1)

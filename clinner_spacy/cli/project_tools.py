@@ -4,6 +4,7 @@ from pathlib import Path
 import typer
 from wasabi import msg
 
+from ..projection.project import DEFAULT_MAX_LOSS
 from .app import app
 
 
@@ -69,7 +70,10 @@ def source_data_cli(
     from ..project.source_data import build_source_data
 
     names = corpora.replace(",", " ").split()
-    counts = build_source_data(corpus_dir=corpus_dir, corpora=names, dev_corpus=dev_corpus, output_dir=output)
+    try:
+        counts = build_source_data(corpus_dir=corpus_dir, corpora=names, dev_corpus=dev_corpus, output_dir=output)
+    except (FileNotFoundError, ValueError) as err:
+        msg.fail(str(err), exits=1)
     msg.good(f"source data from {', '.join(names)}: {counts['train']} train, {counts['dev']} dev documents -> {output}")
 
 
@@ -81,18 +85,38 @@ def translate_corpus_cli(
     tgt: str = typer.Option("en", "--tgt", help="Target language (ISO 639-1)"),
     translator: str = typer.Option("apertium", "--translator", help="apertium or nllb"),
     nllb_model_dir: Path = typer.Option(None, "--nllb-model-dir", help="CTranslate2 NLLB folder (used by nllb only)"),
-    cache: Path = typer.Option(None, "--cache", help="SQLite translation cache"),
+    cache: Path = typer.Option(
+        None, "--cache",
+        help="SQLite translation cache; default .cache/translations.sqlite in a project folder, else the user "
+        "cache dir (env CLINNER_TRANSLATION_CACHE)",
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Translate everything again without reading or writing the cache"),
     output_dir: Path = typer.Option(..., "--output-dir", help="Folder for <split>.spacy and <split>.report.json"),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing outputs (never the corpus's own files)"),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept a split without documents instead of failing"),
+    max_loss: float = typer.Option(
+        DEFAULT_MAX_LOSS, "--max-translation-loss",
+        help="Fail when a document's translation is empty for more than this share of its sentences, or loses "
+        "more than this share of its entity markers; 1.0 accepts anything",
+    ),
 ) -> None:
     """Translate a corpus's splits into English and project the entities (the transfer arms' data)."""
     from ..project.translate import translate_splits
+    from ..translate.base import TranslationError
+    from ..translate.cache import default_cache_path
+    from .translate import translator_options
 
+    cache_stats: dict = {}
     try:
+        translator_options(translator, nllb_model_dir, "--nllb-model-dir", model_dir_elsewhere=True)
         reports = translate_splits(corpus_dir=corpus_dir, splits=splits.replace(",", " ").split(), src_lang=src,
-                                   tgt_lang=tgt, translator=translator, nllb_model_dir=nllb_model_dir, cache=cache,
-                                   output_dir=output_dir)
-    except (ValueError, FileNotFoundError, RuntimeError) as err:
+                                   tgt_lang=tgt, translator=translator, nllb_model_dir=nllb_model_dir,
+                                   cache=None if no_cache else cache or default_cache_path(), output_dir=output_dir,
+                                   force=force, allow_empty=allow_empty, max_loss=max_loss, cache_stats=cache_stats)
+    except (TranslationError, ValueError, FileNotFoundError, FileExistsError, RuntimeError) as err:
         msg.fail(str(err), exits=1)
     for split, rep in reports.items():
         msg.good(f"{split}: {rep['docs']} docs, {rep['placed']}/{rep['entities']} entities placed "
                  f"({100 * (rep['placed_share'] or 0):.1f}%), {len(rep['lost'])} lost -> {output_dir / split}.spacy")
+    if cache_stats:
+        msg.text(f"Cache: {cache_stats['describe']}")

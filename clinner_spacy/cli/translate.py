@@ -1,10 +1,12 @@
 """`clinner translate`: translate a DocBin and project its entities (projection/docbin.py)."""
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 import typer
 from wasabi import msg
 
+from ..project.translate import NLLB_NAMES
+from ..projection.project import DEFAULT_MAX_LOSS
 from .app import app
 
 
@@ -39,9 +41,10 @@ def translate_cli(
         help="CTranslate2 model folder (nllb only; `clinner convert-nllb` makes one)",
     ),
     cache: Optional[Path] = typer.Option(
-        Path(".cache/translations.sqlite"),
+        None,
         "--cache",
-        help="SQLite translation cache (reruns and interrupted runs reuse it)",
+        help="SQLite translation cache (reruns and interrupted runs reuse it); default "
+        ".cache/translations.sqlite in a project folder, else the user cache dir (env CLINNER_TRANSLATION_CACHE)",
     ),
     no_cache: bool = typer.Option(
         False,
@@ -76,22 +79,32 @@ def translate_cli(
     force: bool = typer.Option(
         False,
         "--force",
-        help="Overwrite the output and report if they exist",
+        help="Overwrite the output and report if they exist (never the input)",
+    ),
+    allow_empty: bool = typer.Option(
+        False,
+        "--allow-empty",
+        help="Accept an input DocBin without documents (writes an empty output) instead of failing",
+    ),
+    max_loss: float = typer.Option(
+        DEFAULT_MAX_LOSS,
+        "--max-translation-loss",
+        help="Fail when a document's translation is empty for more than this share of its sentences, or loses "
+        "more than this share of its entity markers (a broken translator); 1.0 accepts anything",
     ),
 ) -> None:
     """Translate a DocBin sentence by sentence and carry its entities onto the translation."""
-    from ..projection.docbin import project_docbin
+    from ..projection.docbin import check_projection_paths, project_docbin
     from ..translate.base import TranslationError
-    from ..translate.cache import CachedTranslator
+    from ..translate.cache import CachedTranslator, default_cache_path
     from ..translate.registry import get_translator
 
     report_path = report or output_path.with_suffix(".report.json")
-    for path in (output_path, report_path):
-        if path.exists() and not force:
-            msg.fail(f"{path} exists", "Pass --force to overwrite it.", exits=1)
-    if model_dir is not None and translator not in ("nllb", "nllb-ct2"):
-        msg.fail(f"--model-dir applies to the nllb translator, not {translator!r}", exits=1)
-    options = {"model_dir": model_dir} if model_dir is not None else {}
+    try:
+        check_projection_paths(input_path, output_path, report_path, force=force)
+        options = translator_options(translator, model_dir, "--model-dir")
+    except (FileNotFoundError, FileExistsError, ValueError) as err:
+        msg.fail(str(err), exits=1)
     locators = None
     if embedding_fallback:
         from ..projection.embedding import EmbeddingLocator, e5_encoder
@@ -100,13 +113,14 @@ def translate_cli(
         locators = default_locators() + [EmbeddingLocator(e5_encoder())]
     try:
         backend = get_translator(translator, **options)
-        if not no_cache and cache is not None:
+        if not no_cache:
             # our own bar counts all sentences; the cache's per-call bar would only flicker
-            backend = CachedTranslator(backend, cache, progress=False)
+            backend = CachedTranslator(backend, cache or default_cache_path(), progress=False)
         result = project_docbin(
             input_path=input_path, output_path=output_path, translator=backend,
             src_lang=src, tgt_lang=tgt, batch_size=batch_size, text_from=text_from,
             span_keys=span_key, locators=locators, report_path=report_path, force=force, show_progress=True,
+            allow_empty=allow_empty, max_loss=max_loss,
         )
     except (TranslationError, FileNotFoundError, FileExistsError, ValueError, TypeError, ImportError) as err:
         msg.fail(str(err), exits=1)
@@ -118,5 +132,32 @@ def translate_cli(
         f"{data['sentences_per_second']} sentences/s",
     )
     msg.text(f"Report: {report_path} and {report_path.with_suffix('.md')}")
-    if hasattr(backend, "stats"):
-        msg.text(f"Cache: {backend.stats}")
+    if hasattr(backend, "describe"):
+        msg.text(f"Cache: {backend.describe()}")
+
+
+def translator_options(
+    translator: str, model_dir: Optional[Path], option: str, *, model_dir_elsewhere: bool = False
+) -> Dict[str, Any]:
+    """The backend options of a translator name, checked before any work.
+
+    translator (str): the --translator value.
+    model_dir (Optional[Path]): the NLLB model folder option's value.
+    option (str): that option's name, for the messages.
+    model_dir_elsewhere (bool): ignore model_dir for other translators (project.yml always
+        passes it) instead of refusing it.
+    RETURNS (Dict[str, Any]): keyword arguments for translate.registry.get_translator.
+    """
+    from ..translate.registry import TRANSLATOR_NAMES
+
+    if translator not in TRANSLATOR_NAMES:
+        raise ValueError(f"unknown translator {translator!r}; choose one of: {', '.join(TRANSLATOR_NAMES)}")
+    if translator not in NLLB_NAMES:
+        if model_dir is not None and not model_dir_elsewhere:
+            raise ValueError(f"{option} applies to the nllb translator, not {translator!r}")
+        return {}
+    if model_dir is None:
+        raise ValueError(f"the nllb translator needs {option} (a CTranslate2 folder; `clinner convert-nllb` makes one)")
+    if not Path(model_dir).is_dir():
+        raise FileNotFoundError(f"{option} {model_dir}: no such folder (`clinner convert-nllb` makes one)")
+    return {"model_dir": model_dir}

@@ -4,10 +4,14 @@ Readers stay format-specific and small: they parse a file format into RawDocumen
 with character-offset spans in upstream label names, and raise CorpusFormatError naming the
 file and place when the input is malformed. Mapping labels, resolving overlaps and building
 Docs is shared (corpora/convert.py), so that one policy governs every corpus.
+
+A reader that can tell one document's error from the rest of the corpus takes an on_error
+handler: without one it raises, with one (`clinner convert --skip-invalid`) it hands the
+error over and goes on with the next document (report_error below).
 """
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 
 class CorpusFormatError(ValueError):
@@ -17,6 +21,22 @@ class CorpusFormatError(ValueError):
         self.path = str(path)
         self.where = where
         super().__init__(f"{self.path}:{where}: {message}")
+
+
+#: on_error(error, doc_id, split): told about a document a reader had to leave out
+ErrorHandler = Callable[[CorpusFormatError, str, str], None]
+
+
+def report_error(err: CorpusFormatError, on_error: Optional[ErrorHandler], *, doc_id: str, split: str) -> None:
+    """Raise a per-document error, or hand it to on_error so that the reader can go on.
+
+    err (CorpusFormatError): the document's error.
+    on_error (Optional[ErrorHandler]): the handler; None raises.
+    doc_id (str), split (str): the document left out.
+    """
+    if on_error is None:
+        raise err
+    on_error(err, doc_id, split)
 
 
 @dataclass

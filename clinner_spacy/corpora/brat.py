@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from .base import CorpusFormatError, RawDocument, RawSpan
+from .base import CorpusFormatError, ErrorHandler, RawDocument, RawSpan, report_error
 from .io import read_text
 
 IGNORED_KINDS = {
@@ -94,17 +94,30 @@ def read_brat_dir(
     lang: str,
     split: str = "train",
     splits: Optional[Dict[str, str]] = None,
+    on_error: Optional[ErrorHandler] = None,
 ) -> Iterator[RawDocument]:
     """Read every .txt/.ann pair in a folder, in file name order.
+
+    A .txt without its .ann, or an .ann without its .txt, is an error of that document.
 
     folder (Path): the BRAT folder.
     split (str): the split of every document, unless splits gives one.
     splits (Optional[Dict[str, str]]): doc id -> split, for carved splits.
+    on_error (Optional[ErrorHandler]): called with a document's error instead of raising it.
     YIELDS (RawDocument): the documents.
     """
-    files = sorted(Path(folder).glob("*.txt"))
-    if not files:
-        raise FileNotFoundError(f"no BRAT .txt files in {folder}")
-    for txt_path in files:
-        doc_split = (splits or {}).get(txt_path.stem, split)
-        yield read_brat_document(txt_path, corpus=corpus, lang=lang, split=doc_split)
+    folder = Path(folder)
+    stems = sorted({p.stem for p in folder.glob("*.txt")} | {p.stem for p in folder.glob("*.ann")})
+    if not stems:
+        raise FileNotFoundError(f"no BRAT .txt/.ann files in {folder}")
+    for stem in stems:
+        doc_split = (splits or {}).get(stem, split)
+        txt_path = folder / f"{stem}.txt"
+        try:
+            if not txt_path.exists():
+                raise CorpusFormatError(folder / f"{stem}.ann", "file", f"missing text file {txt_path.name} for this annotation file")
+            doc = read_brat_document(txt_path, corpus=corpus, lang=lang, split=doc_split)
+        except CorpusFormatError as err:
+            report_error(err, on_error, doc_id=stem, split=doc_split)
+            continue
+        yield doc

@@ -5,8 +5,9 @@ text, labels, empty documents), maps labels through the corpus's labelmap, token
 spacy.blank(lang) (or the words the corpus gives), sets sentences (from the corpus, else a
 rule sentencizer) and applies the overlap policy (policy.py) to fill doc.ents.
 """
+import hashlib
 from collections import Counter
-from typing import Callable, Iterable, Iterator, List, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Tuple
 
 import spacy
 from spacy.language import Language
@@ -133,6 +134,31 @@ def raw_to_doc(
     return doc
 
 
+def check_split_leak(raw: RawDocument, seen: Dict[str, RawDocument]) -> str:
+    """Raise when a document's text (modulo whitespace) is already in another split.
+
+    A copied file under another name would otherwise sit in train and test at once. Pseudo-
+    documents (BC5CDR sentences, conll.py) are exempt: boilerplate sentences recur in
+    different abstracts.
+
+    raw (RawDocument): the document.
+    seen (Dict[str, RawDocument]): text key -> the first converted document with that text.
+    RETURNS (str): the document's text key ("" for exempt ones), for the caller to add to seen
+        once the document is converted.
+    """
+    if raw.extra.get("pseudo_document"):
+        return ""
+    key = hashlib.sha256(" ".join(raw.text.split()).encode("utf-8")).hexdigest()
+    first = seen.get(key)
+    if first is not None and first.split != raw.split:
+        raise CorpusFormatError(
+            raw.path or raw.doc_id, f"document {raw.doc_id}",
+            f"same text as document {first.doc_id} ({first.path or first.doc_id}), which is in {first.split}: "
+            f"a text in both {first.split} and {raw.split} leaks between the splits",
+        )
+    return key
+
+
 def convert_documents(
     raws: Iterable[RawDocument],
     *,
@@ -147,17 +173,24 @@ def convert_documents(
     lang (str): language code for spacy.blank.
     labelmap (LabelMap): the corpus's label mapping.
     report (ConversionReport): counts are added here.
-    skip_invalid (bool): skip (and report) a document that fails validation instead of raising.
+    skip_invalid (bool): skip (and report) a document that fails validation, or whose text is
+        already in another split, instead of raising.
     YIELDS (Doc): converted documents.
     """
     nlp = spacy.blank(lang)
     sentencizer = nlp.add_pipe("sentencizer")
+    texts: Dict[str, RawDocument] = {}
     for raw in raws:
         try:
-            yield raw_to_doc(raw, nlp, labelmap, report, sentencizer)
+            key = check_split_leak(raw, texts)
+            doc = raw_to_doc(raw, nlp, labelmap, report, sentencizer)
         except CorpusFormatError as err:
             if not skip_invalid:
                 raise
             report.skipped.append(
                 {"doc_id": raw.doc_id, "path": raw.path, "split": raw.split, "reason": str(err)}
             )
+            continue
+        if key:
+            texts.setdefault(key, raw)
+        yield doc

@@ -7,19 +7,24 @@ read the same way where it exists. Overlaps are left to the shared overlap polic
 """
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
-from .base import CorpusFormatError, RawDocument, RawSpan
-from .io import read_text
+from .base import CorpusFormatError, ErrorHandler, RawDocument, RawSpan, report_error
+from .io import read_lines
 
 SPLITS = ("train", "dev", "test")
+#: the files that must be there (test.jsonl is kept apart and read only where it exists)
+REQUIRED = ("train", "dev")
 
 
-def read_dialogue_gold(data_dir: Path) -> Iterator[RawDocument]:
+def read_dialogue_gold(data_dir: Path, on_error: Optional[ErrorHandler] = None) -> Iterator[RawDocument]:
     """Read the dialogue gold JSONL files.
 
     data_dir (Path): the folder holding train.jsonl, dev.jsonl (and test.jsonl if present).
-    YIELDS (RawDocument): one per dialogue.
+    on_error (Optional[ErrorHandler]): called with a line's error (JSON, encoding, offsets,
+        duplicate id) instead of raising it.
+    YIELDS (RawDocument): one per dialogue; a missing train.jsonl or dev.jsonl is an error
+        once the files present were read.
     """
     data_dir = Path(data_dir)
     paths = [(split, data_dir / f"{split}.jsonl") for split in SPLITS]
@@ -29,16 +34,27 @@ def read_dialogue_gold(data_dir: Path) -> Iterator[RawDocument]:
     for split, path in paths:
         if not path.exists():
             continue
-        # split("\n"): JSON strings may hold raw U+2028 etc., which splitlines() breaks on.
-        lines = read_text(path).split("\n")
-        for line_no, line in enumerate(lines, start=1):
+        for line_no, line in read_lines(path):
+            if isinstance(line, CorpusFormatError):
+                report_error(line, on_error, doc_id=f"{path.name}:{line_no}", split=split)
+                continue
             if not line.strip():
                 continue
-            doc = _parse_line(line, path, line_no, split)
-            if doc.doc_id in seen:
-                raise CorpusFormatError(path, str(line_no), f"duplicate id {doc.doc_id!r} (first at {seen[doc.doc_id]})")
+            try:
+                doc = _parse_line(line, path, line_no, split)
+                if doc.doc_id in seen:
+                    raise CorpusFormatError(path, str(line_no), f"duplicate id {doc.doc_id!r} (first at {seen[doc.doc_id]})")
+            except CorpusFormatError as err:
+                report_error(err, on_error, doc_id=f"{path.name}:{line_no}", split=split)
+                continue
             seen[doc.doc_id] = f"{path}:{line_no}"
             yield doc
+    missing = [path for split, path in paths if split in REQUIRED and not path.exists()]
+    if missing:
+        raise CorpusFormatError(
+            missing[0], "file", f"missing: the dialogue gold set needs {' and '.join(f'{s}.jsonl' for s in REQUIRED)} "
+            f"(found {', '.join(p.name for _, p in paths if p.exists())})"
+        )
 
 
 def _parse_line(line: str, path: Path, line_no: int, split: str) -> RawDocument:

@@ -14,9 +14,9 @@ text has characters outside the BMP.
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, Iterator, List, Set
+from typing import Dict, Iterator, List, Optional, Set
 
-from .base import CorpusFormatError, RawDocument, RawSpan
+from .base import CorpusFormatError, ErrorHandler, RawDocument, RawSpan, report_error
 from .splits import carve
 
 NS_CAS = "http:///uima/cas.ecore"
@@ -109,6 +109,7 @@ def read_e3c(
     layer: int = 1,
     dev_fraction: float = 0.2,
     seed: int = 0,
+    on_error: Optional[ErrorHandler] = None,
 ) -> Iterator[RawDocument]:
     """Read one language and layer of E3C, with its splits.
 
@@ -120,6 +121,7 @@ def read_e3c(
     layer (int): 1 (manual) or 2 (silver).
     dev_fraction (float): share of layer 1 train documents that go to dev.
     seed (int): seed of the dev carve.
+    on_error (Optional[ErrorHandler]): called with a file's error (invalid XML, ...) instead of raising it.
     YIELDS (RawDocument): the documents, in file name order.
     """
     data_dir = Path(data_dir)
@@ -135,4 +137,10 @@ def read_e3c(
         splits = {i: "test" for i in ids if i not in train_ids}
         splits.update(carve([i for i in ids if i in train_ids], dev_fraction=dev_fraction, seed=seed))
     for path in files:
-        yield parse_xmi(path, doc_id=path.stem, corpus=corpus, lang=lang, split=splits.get(path.stem, "train"))
+        split = splits.get(path.stem, "train")
+        try:
+            doc = parse_xmi(path, doc_id=path.stem, corpus=corpus, lang=lang, split=split)
+        except CorpusFormatError as err:
+            report_error(err, on_error, doc_id=path.stem, split=split)
+            continue
+        yield doc

@@ -8,30 +8,39 @@ read from the character offsets, tokenisation is left to the pipeline.
 """
 import json
 from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any, Iterator, List, Optional
 
-from .base import CorpusFormatError, RawDocument, RawSpan
+from .base import CorpusFormatError, ErrorHandler, RawDocument, RawSpan, report_error
 from .io import read_text
 
 SPLITS = ("train", "dev", "test")
 SUBDIR = Path("data") / "annotated_data" / "bigbio"
 
 
-def read_neurotrialner(data_dir: Path) -> Iterator[RawDocument]:
+def read_neurotrialner(data_dir: Path, on_error: Optional[ErrorHandler] = None) -> Iterator[RawDocument]:
     """Read the NeuroTrialNER BigBIO JSON splits.
 
+    A file that is not a JSON list stops the corpus; a bad record is an error of that record.
+
     data_dir (Path): the corpus folder (holding data/annotated_data/bigbio/).
+    on_error (Optional[ErrorHandler]): called with a record's error instead of raising it.
     YIELDS (RawDocument): one per trial registration (doc_id = NCT id).
     """
     data_dir = Path(data_dir)
+    paths = [(split, data_dir / SUBDIR / f"{split}.json") for split in SPLITS]
+    records = [(split, path, _load_list(path)) for split, path in paths]  # every file checked first
     seen = {}
-    for split in SPLITS:
-        path = data_dir / SUBDIR / f"{split}.json"
-        for i, record in enumerate(_load_list(path)):
+    for split, path, items in records:
+        for i, record in enumerate(items):
             where = f"record {i}"
-            doc = _record_document(record, split, path, where)
-            if doc.doc_id in seen:
-                raise CorpusFormatError(path, where, f"duplicate nctid {doc.doc_id} (first in {seen[doc.doc_id]})")
+            try:
+                doc = _record_document(record, split, path, where)
+                if doc.doc_id in seen:
+                    raise CorpusFormatError(path, where, f"duplicate nctid {doc.doc_id} (first in {seen[doc.doc_id]})")
+            except CorpusFormatError as err:
+                nctid = record.get("nctid") if isinstance(record, dict) else None
+                report_error(err, on_error, doc_id=str(nctid or f"{path.name}:{where}"), split=split)
+                continue
             seen[doc.doc_id] = f"{path}:{where}"
             yield doc
 

@@ -9,9 +9,9 @@ import importlib
 import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-from .base import RawDocument
+from .base import ErrorHandler, RawDocument
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,10 @@ class CorpusSpec:
     lang (str): the language code.
     options (Dict[str, Any]): fixed keyword arguments for the reader (e.g. lang, layer).
     splits (str): how the corpus's splits are made, written into the conversion report.
+    expected_splits (Tuple[str, ...]): the splits a conversion must fill; one left empty is an
+        error unless --allow-empty.
+    carved_splits (Tuple[str, ...]): those of them carved by --dev-fraction / --test-fraction
+        (expected only while their fraction is above 0).
     """
 
     name: str
@@ -34,6 +38,13 @@ class CorpusSpec:
     lang: str
     options: Dict[str, Any] = field(default_factory=dict)
     splits: str = "official splits"
+    expected_splits: Tuple[str, ...] = ("train", "dev", "test")
+    carved_splits: Tuple[str, ...] = ()
+
+    def splits_expected(self, *, dev_fraction: float, test_fraction: float) -> List[str]:
+        """RETURNS (List[str]): the splits that must not come out empty with these fractions."""
+        fractions = {"dev": dev_fraction, "test": test_fraction}
+        return [s for s in self.expected_splits if s not in self.carved_splits or fractions.get(s, 0) > 0]
 
     def load_reader(self) -> Callable[..., Iterator[RawDocument]]:
         module, _, func = self.reader.partition(":")
@@ -57,6 +68,8 @@ def _e3c(lang: str, layer: int) -> CorpusSpec:
             if layer == 1
             else "layer 2 is silver training data: every document is in train"
         ),
+        expected_splits=("train", "dev", "test") if layer == 1 else ("train",),
+        carved_splits=("dev",) if layer == 1 else (),
     )
 
 
@@ -66,15 +79,20 @@ _SPACCC_SPLITS = (
     "one carve shared by distemist, symptemist and medprocner"
 )
 _SPECS = [_e3c(lang, layer) for layer in (1, 2) for lang in ("en", "es", "fr")] + [
-    CorpusSpec("distemist", "clinner_spacy.corpora.spaccc:read_distemist", "distemist", "spaccc", "es", splits=_SPACCC_SPLITS),
-    CorpusSpec("symptemist", "clinner_spacy.corpora.spaccc:read_symptemist", "symptemist", "spaccc", "es", splits=_SPACCC_SPLITS),
-    CorpusSpec("medprocner", "clinner_spacy.corpora.spaccc:read_medprocner", "medprocner", "spaccc", "es", splits=_SPACCC_SPLITS),
+    CorpusSpec("distemist", "clinner_spacy.corpora.spaccc:read_distemist", "distemist", "spaccc", "es", splits=_SPACCC_SPLITS,
+               carved_splits=("dev", "test")),
+    CorpusSpec("symptemist", "clinner_spacy.corpora.spaccc:read_symptemist", "symptemist", "spaccc", "es", splits=_SPACCC_SPLITS,
+               carved_splits=("dev", "test")),
+    CorpusSpec("medprocner", "clinner_spacy.corpora.spaccc:read_medprocner", "medprocner", "spaccc", "es", splits=_SPACCC_SPLITS,
+               carved_splits=("dev", "test")),
     CorpusSpec("pharmaconer", "clinner_spacy.corpora.spaccc:read_pharmaconer", "pharmaconer", "spaccc/pharmaconer", "es", splits="official train/dev/test"),
     # Readers written in corpora/conll.py, neurotrialner.py and dialogue_gold.py.
     CorpusSpec("ncbi-disease", "clinner_spacy.corpora.conll:read_ncbi_disease", "ncbi-disease", "ncbi_disease", "en"),
     CorpusSpec("bc5cdr", "clinner_spacy.corpora.conll:read_bc5cdr", "bc5cdr", "bc5cdr", "en"),
     CorpusSpec("neurotrialner", "clinner_spacy.corpora.neurotrialner:read_neurotrialner", "neurotrialner", "neurotrialner", "en"),
-    CorpusSpec("dialogue-gold", "clinner_spacy.corpora.dialogue_gold:read_dialogue_gold", "dialogue-gold", "dialogue/gold", "en"),
+    # the dialogue test set is kept apart (dialogue_gold.py): train and dev only
+    CorpusSpec("dialogue-gold", "clinner_spacy.corpora.dialogue_gold:read_dialogue_gold", "dialogue-gold", "dialogue/gold", "en",
+               expected_splits=("train", "dev")),
 ]
 CORPORA: Dict[str, CorpusSpec] = {spec.name: spec for spec in _SPECS}
 SPLIT_OPTIONS = ("dev_fraction", "test_fraction", "seed")
@@ -87,11 +105,15 @@ def get_corpus(name: str) -> CorpusSpec:
     return CORPORA[name]
 
 
-def read_corpus(spec: CorpusSpec, data_dir: Path, **split_options: Any) -> Iterator[RawDocument]:
+def read_corpus(
+    spec: CorpusSpec, data_dir: Path, *, on_error: Optional[ErrorHandler] = None, **split_options: Any
+) -> Iterator[RawDocument]:
     """Run a corpus's reader on the shared data folder.
 
     spec (CorpusSpec): the corpus.
     data_dir (Path): the shared data folder (with e3c/, spaccc/, ...).
+    on_error (Optional[ErrorHandler]): per-document error handler, for readers that take one
+        (the others raise every error).
     split_options: dev_fraction, test_fraction, seed; passed where the reader accepts them.
     RETURNS (Iterator[RawDocument]): the documents.
     """
@@ -99,6 +121,8 @@ def read_corpus(spec: CorpusSpec, data_dir: Path, **split_options: Any) -> Itera
     accepted = inspect.signature(reader).parameters
     kwargs = dict(spec.options)
     kwargs.update({k: v for k, v in split_options.items() if k in accepted and k in SPLIT_OPTIONS})
+    if on_error is not None and "on_error" in accepted:
+        kwargs["on_error"] = on_error
     return reader(Path(data_dir) / spec.subdir, **kwargs)
 
 

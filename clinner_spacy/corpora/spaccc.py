@@ -10,9 +10,9 @@ PharmaCoNER has its own official train/dev/test.
 import csv
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
-from .base import CorpusFormatError, RawDocument, RawSpan
+from .base import CorpusFormatError, ErrorHandler, RawDocument, RawSpan, report_error
 from .brat import read_brat_dir
 from .io import read_text
 from .splits import carve
@@ -67,55 +67,70 @@ def _unquote(field: str) -> str:
 
 
 def read_tsv_corpus(
-    data_dir: Path, tsv: Path, *, corpus: str, dev_fraction: float, test_fraction: float, seed: int
+    data_dir: Path, tsv: Path, *, corpus: str, dev_fraction: float, test_fraction: float, seed: int,
+    on_error: Optional[ErrorHandler] = None,
 ) -> Iterator[RawDocument]:
-    """Documents of a mention TSV over the shared SPACCC texts, with the carved splits."""
+    """Documents of a mention TSV over the shared SPACCC texts, with the carved splits.
+
+    A malformed TSV row stops the corpus; a missing or unreadable text is an error of its document.
+    """
     data_dir = Path(data_dir)
     splits = spaccc_splits(data_dir, dev_fraction=dev_fraction, test_fraction=test_fraction, seed=seed)
     mentions = read_mention_tsv(data_dir / tsv)
     for name in sorted(mentions):
         txt_path = data_dir / TEXT_DIR / f"{name}.txt"
-        if not txt_path.exists():
-            raise CorpusFormatError(data_dir / tsv, f"document {name}", f"no text file {txt_path}")
+        split = splits.get(name, "train")
+        try:
+            if not txt_path.exists():
+                raise CorpusFormatError(data_dir / tsv, f"document {name}", f"no text file {txt_path}")
+            text = read_text(txt_path)
+        except CorpusFormatError as err:
+            report_error(err, on_error, doc_id=name, split=split)
+            continue
         yield RawDocument(
             doc_id=name,
-            text=read_text(txt_path),
+            text=text,
             spans=mentions[name],
             corpus=corpus,
             lang="es",
-            split=splits[name],
+            split=split,
             path=str(data_dir / tsv),
         )
 
 
 def read_distemist(
-    data_dir: Path, *, dev_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0
+    data_dir: Path, *, dev_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0,
+    on_error: Optional[ErrorHandler] = None,
 ) -> Iterator[RawDocument]:
     """DisTEMIST subtrack 1 training mentions (ENFERMEDAD). data_dir: the spaccc folder."""
     yield from read_tsv_corpus(
-        data_dir, DISTEMIST_TSV, corpus="distemist", dev_fraction=dev_fraction, test_fraction=test_fraction, seed=seed
+        data_dir, DISTEMIST_TSV, corpus="distemist", dev_fraction=dev_fraction, test_fraction=test_fraction, seed=seed,
+        on_error=on_error,
     )
 
 
 def read_symptemist(
-    data_dir: Path, *, dev_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0
+    data_dir: Path, *, dev_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0,
+    on_error: Optional[ErrorHandler] = None,
 ) -> Iterator[RawDocument]:
     """SympTEMIST subtask 1 training mentions (SINTOMA). data_dir: the spaccc folder."""
     yield from read_tsv_corpus(
-        data_dir, SYMPTEMIST_TSV, corpus="symptemist", dev_fraction=dev_fraction, test_fraction=test_fraction, seed=seed
+        data_dir, SYMPTEMIST_TSV, corpus="symptemist", dev_fraction=dev_fraction, test_fraction=test_fraction, seed=seed,
+        on_error=on_error,
     )
 
 
 def read_medprocner(
-    data_dir: Path, *, dev_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0
+    data_dir: Path, *, dev_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0,
+    on_error: Optional[ErrorHandler] = None,
 ) -> Iterator[RawDocument]:
     """MedProcNER subtask 1 training set from BRAT (PROCEDIMIENTO). data_dir: the spaccc folder."""
     data_dir = Path(data_dir)
     splits = spaccc_splits(data_dir, dev_fraction=dev_fraction, test_fraction=test_fraction, seed=seed)
-    yield from read_brat_dir(data_dir / MEDPROCNER_BRAT, corpus="medprocner", lang="es", splits=splits)
+    yield from read_brat_dir(data_dir / MEDPROCNER_BRAT, corpus="medprocner", lang="es", splits=splits, on_error=on_error)
 
 
-def read_pharmaconer(data_dir: Path) -> Iterator[RawDocument]:
+def read_pharmaconer(data_dir: Path, on_error: Optional[ErrorHandler] = None) -> Iterator[RawDocument]:
     """PharmaCoNER BRAT with its official train/dev/test. data_dir: the pharmaconer folder."""
     for split in ("train", "dev", "test"):
-        yield from read_brat_dir(Path(data_dir) / split, corpus="pharmaconer", lang="es", split=split)
+        yield from read_brat_dir(Path(data_dir) / split, corpus="pharmaconer", lang="es", split=split, on_error=on_error)

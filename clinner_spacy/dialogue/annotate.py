@@ -13,10 +13,11 @@ from spacy import displacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ..checks import check_input_file, check_not_empty, check_output_files
 from ..progress import Progress
 from ..schema import ANATOMY, DISORDER, DRUG, PROCEDURE
 from ..util import get_meta
-from .io import DialogueInput, read_dialogues
+from .io import SUFFIXES, DialogueInput, read_dialogues
 
 TURNS_FACTORY = "clinner_dialogue_turns"
 GUARD_FACTORY = "clinner_speaker_guard"
@@ -41,6 +42,20 @@ def ensure_dialogue_components(nlp: Language) -> List[str]:
         nlp.add_pipe(GUARD_FACTORY, name="speaker_guard", last=True)
         added.append("speaker_guard")
     return added
+
+
+def load_pipeline(model: Union[str, Path]) -> Language:
+    """spacy.load, with an error that names the pipeline when it cannot be found or read.
+
+    model (Union[str, Path]): a package name or a pipeline directory.
+    RETURNS (Language): the pipeline.
+    """
+    import spacy
+
+    try:
+        return spacy.load(model)
+    except OSError as err:
+        raise FileNotFoundError(f"cannot load the pipeline {str(model)!r}: {err}") from None
 
 
 def doc_record(doc: Doc, dialogue: DialogueInput) -> Dict[str, Any]:
@@ -79,6 +94,8 @@ def annotate_dialogues(
     add_components: bool = True,
     batch_size: int = 8,
     show_progress: Optional[bool] = None,
+    force: bool = False,
+    allow_empty: bool = False,
 ) -> Dict[str, int]:
     """Run a pipeline over a dialogue file; write JSONL (and an HTML view).
 
@@ -90,14 +107,22 @@ def annotate_dialogues(
     add_components (bool): add the dialogue components where the pipeline lacks them.
     batch_size (int): dialogues per nlp.pipe batch.
     show_progress (Optional[bool]): progress bar; None shows it on a terminal only.
+    force (bool): overwrite output and html if they exist (never the input).
+    allow_empty (bool): accept an input without dialogues (and write an empty output).
     RETURNS (Dict[str, int]): counts of dialogues, entities per label, guard trims and removals.
     """
-    import spacy
+    from spacy.vocab import Vocab
 
-    nlp = model if isinstance(model, Language) else spacy.load(model)
+    # Everything about the files is checked before the pipeline loads (which takes seconds).
+    input_path = check_input_file(input_path, suffixes=SUFFIXES, what="dialogue file")
+    check_output_files([output, html], inputs=[input_path], force=force)
+    dialogues = list(read_dialogues(input_path, vocab=Vocab()))
+    check_not_empty(len(dialogues), input_path, allow_empty=allow_empty, unit="dialogues")
+    nlp = model if isinstance(model, Language) else load_pipeline(model)
     if add_components:
         ensure_dialogue_components(nlp)
-    dialogues = list(read_dialogues(input_path, vocab=nlp.vocab))
+    if input_path.suffix.lower() == ".spacy":  # the Docs again, in the pipeline's vocab
+        dialogues = list(read_dialogues(input_path, vocab=nlp.vocab))
     inputs = [d.extra.get("doc") or d.text for d in dialogues]
     stats: Dict[str, int] = {"dialogues": 0, "entities": 0, "guard_trimmed": 0, "guard_removed": 0}
     shown: List[Doc] = []

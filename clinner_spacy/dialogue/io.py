@@ -22,6 +22,8 @@ from ..util import get_meta
 # line break only when no "\n" follows, so that one CRLF is never read as two breaks.
 _NEWLINE = r"(?:\r\n|\n|\r(?!\n))"
 _BLOCK_SEP = re.compile(rf"{_NEWLINE}(?:[ \t]*{_NEWLINE})+")
+#: the dialogue file types read_dialogues accepts
+SUFFIXES = (".jsonl", ".txt", ".spacy")
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 import spacy
 from spacy.tokens import Doc
 
+from ..checks import check_not_empty
 from ..docbins import read_docs
 from ..progress import Progress
 from ..util import get_meta
@@ -82,6 +83,26 @@ def _notes(ignored: Dict[str, Dict[str, int]], skipped: int, labels: Optional[Li
     return notes
 
 
+def check_labels(labels: Iterable[str], gold_docs: Sequence[Doc], pred_docs: Sequence[Doc]) -> None:
+    """Refuse a label restriction naming labels that no document has (a typo scores F1 0).
+
+    labels (Iterable[str]): the restriction.
+    gold_docs (Sequence[Doc]), pred_docs (Sequence[Doc]): the documents scored.
+    """
+    known = set()
+    for doc in gold_docs:
+        known.update(get_meta(doc, "annotated_labels") or ())
+    for doc in list(gold_docs) + list(pred_docs):
+        known.update(ent.label_ for ent in doc.ents)
+    unknown = sorted(set(labels) - known)
+    if unknown:
+        raise ValueError(
+            f"--labels {' '.join(unknown)}: no gold or predicted document has "
+            f"{'this label' if len(unknown) == 1 else 'these labels'} "
+            f"(labels present: {', '.join(sorted(known)) or 'none'})"
+        )
+
+
 def predict(nlp: "spacy.Language", gold_docs: Sequence[Doc], *, batch_size: int = 8, progress: bool = True) -> List[Doc]:
     """Run a pipeline on the texts of gold documents (tokenised by the pipeline, as spacy evaluate does).
 
@@ -111,22 +132,30 @@ def evaluate_files(
     seed: int = 0,
     batch_size: int = 8,
     progress: bool = True,
+    allow_empty: bool = False,
 ) -> Dict[str, Any]:
     """Score a predicted DocBin, or a pipeline run on the gold texts, against a gold DocBin.
 
     gold (Path): the gold .spacy file.
     pred (Optional[Path]): a .spacy file of predictions (same documents, same order).
     model (Optional[Union[str, Path]]): a pipeline (directory or package name) to run on the gold texts.
+    labels (Optional[Iterable[str]]): restrict scoring to these labels; each must occur in the
+        gold or predicted documents (or the gold's annotated_labels), so a typo is an error.
+    allow_empty (bool): score a gold file without documents instead of failing.
     RETURNS (Dict[str, Any]): the metrics, with "gold" and "pred" or "model" recorded.
     """
     if (pred is None) == (model is None):
         raise ValueError("give exactly one of pred (a .spacy file) or model (a pipeline)")
+    # the gold file is checked before a pipeline loads (seconds), then read in its vocab
+    check_not_empty(len(read_docs(gold)), gold, allow_empty=allow_empty)
     nlp = spacy.load(model) if model is not None else spacy.blank("xx")
     gold_docs = read_docs(gold, nlp.vocab)
     if pred is not None:
         pred_docs = read_docs(pred, nlp.vocab)
     else:
         pred_docs = predict(nlp, gold_docs, batch_size=batch_size, progress=progress)
+    if labels:
+        check_labels(labels, gold_docs, pred_docs)
     metrics = evaluate_docs(gold_docs, pred_docs, labels=labels, n_bootstrap=n_bootstrap, seed=seed)
     metrics["gold"] = str(gold)
     metrics["pred" if pred is not None else "model"] = str(pred if pred is not None else model)

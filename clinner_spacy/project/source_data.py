@@ -50,7 +50,12 @@ def build_source_data(
     if not names:
         raise ValueError("no source corpora given")
     corpus_dir, output_dir = Path(corpus_dir), Path(output_dir)
-    return {
-        "train": merge_docbins([corpus_dir / name / "train.spacy" for name in names], output_dir / "train.spacy"),
-        "dev": merge_docbins([corpus_dir / dev_corpus / "dev.spacy"], output_dir / "dev.spacy"),
+    inputs = {
+        "train": [corpus_dir / name / "train.spacy" for name in names],
+        "dev": [corpus_dir / dev_corpus / "dev.spacy"],
     }
+    # every input is looked for before the first output is written
+    for path in inputs["train"] + inputs["dev"]:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such DocBin (run the convert command first)")
+    return {split: merge_docbins(paths, output_dir / f"{split}.spacy") for split, paths in inputs.items()}

@@ -26,6 +26,9 @@ from .report import MARKER, ProjectionReport
 from .units import SourceEntity, Unit, source_entities, split_units
 
 TEXT_FROM = ("marked", "plain")
+#: Projector(max_loss=...), `--max-translation-loss`: the share of a document's sentences
+#: (empty translations) or entity markers its translation may lose before it is an error
+DEFAULT_MAX_LOSS = 0.5
 
 
 @dataclass
@@ -84,13 +87,21 @@ class Projector:
     span_keys (Sequence[str]): doc.spans groups projected besides doc.ents (overlaps allowed there).
     locators (Optional[Sequence[Locator]]): the fallback chain; default fallback.default_locators().
     show_progress (Optional[bool]): progress bars; None shows them only on a terminal.
+    max_loss (float): a document whose translation is empty for more than this share of its
+        sentences, or lost more than this share of its entity markers, is an error (the
+        translator is broken, not the document); its translations are dropped from a cache
+        wrapper. 1.0 (the default here) accepts anything, so that the fallback chain can be
+        used on its own; project_docbin and the commands default to DEFAULT_MAX_LOSS.
     """
 
     def __init__(
         self, translator: Translator, *, src_lang: str, tgt_lang: str, batch_size: int = 128,
         text_from: str = "marked", span_keys: Sequence[str] = (),
         locators: Optional[Sequence[Locator]] = None, show_progress: Optional[bool] = None,
+        max_loss: float = 1.0,
     ):
+        if not 0.0 <= max_loss <= 1.0:
+            raise ValueError(f"max_loss (--max-translation-loss) must be in [0, 1], got {max_loss}")
         if text_from not in TEXT_FROM:
             raise ValueError(f"text_from must be one of {TEXT_FROM}, got {text_from!r}")
         if batch_size < 1:
@@ -104,6 +115,7 @@ class Projector:
         self.span_keys = tuple(span_keys)
         self.locators = list(locators) if locators is not None else default_locators()
         self.show_progress = show_progress
+        self.max_loss = max_loss
         self._nlp: Optional[Language] = None
 
     @property
@@ -155,6 +167,7 @@ class Projector:
         done = self._translate(texts, f"translate {self.src_lang}->{self.tgt_lang}")
         for job in jobs:
             self._place_markers(job, done)
+        self._check_loss(docs, per_doc, done)
         failed = {e.text for job in jobs for e, p in zip(job.unit.entities, job.placements) if p is None}
         alone = self._translate(sorted(failed), "translate entities") if failed else {}
         for job in jobs:
@@ -166,6 +179,35 @@ class Projector:
         report.docs = len(docs)
         report.seconds = time.perf_counter() - t0
         return out, report
+
+    def _check_loss(self, docs: List[Doc], per_doc: List[List[Job]], done: Dict[str, str]) -> None:
+        """Raise TranslationError for documents whose translation is mostly empty or unmarked."""
+        bad: List[str] = []
+        texts: List[str] = []
+        for i, jobs in enumerate(per_doc):
+            units = [job for job in jobs if job.unit.text.strip()]
+            empty = sum(1 for job in units if not done[job.marked].strip())
+            statuses = [st for job in jobs if job.parse is not None for st in job.parse.status.values()]
+            lost = sum(1 for st in statuses if st != OK)
+            reasons = []
+            if units and empty / len(units) > self.max_loss:
+                reasons.append(f"{empty} of {len(units)} sentences translated to empty text")
+            if statuses and lost / len(statuses) > self.max_loss:
+                reasons.append(f"{lost} of {len(statuses)} entity markers lost")
+            if reasons:
+                bad.append(f"doc {i} ({get_meta(docs[i], 'doc_id') or '?'}): {', '.join(reasons)}")
+                texts += [job.marked for job in jobs] + [job.unit.text for job in jobs]
+        if not bad:
+            return
+        forget = getattr(self.translator, "forget", None)
+        if forget is not None:
+            forget(texts, self.src_lang, self.tgt_lang)
+        shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise TranslationError(
+            f"{self.translator.name} {self.src_lang}->{self.tgt_lang} output looks broken for {len(bad)} of "
+            f"{len(docs)} documents (more than {self.max_loss:.0%} lost): {shown}. Nothing was written and these "
+            "translations were not cached; check the translator, or raise --max-translation-loss to accept them."
+        )
 
     def _place_markers(self, job: Job, done: Dict[str, str]) -> None:
         n = len(job.unit.entities)

@@ -8,6 +8,7 @@ inspection) see the file while a long run writes to it.
 """
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -30,6 +31,28 @@ CREATE TABLE IF NOT EXISTS translations (
 """
 # SQLite limits the number of bound parameters per statement (999 in old builds).
 _SELECT_CHUNK = 500
+#: overrides default_cache_path()
+CACHE_ENV = "CLINNER_TRANSLATION_CACHE"
+CACHE_FILE = "translations.sqlite"
+
+
+def default_cache_path(cwd: Optional[Union[str, Path]] = None) -> Path:
+    """Where translations are cached when a command is given no cache path.
+
+    $CLINNER_TRANSLATION_CACHE if set; else .cache/translations.sqlite under the working
+    directory when it is a spaCy project (holds project.yml); else the user cache folder,
+    $XDG_CACHE_HOME (default ~/.cache)/clinner_spacy/translations.sqlite.
+
+    cwd (Optional[Union[str, Path]]): the working directory; default the current one.
+    RETURNS (Path): the SQLite file (created on first use).
+    """
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    cwd = Path(cwd) if cwd is not None else Path.cwd()
+    if (cwd / "project.yml").is_file():
+        return cwd / ".cache" / CACHE_FILE
+    user_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return user_cache / "clinner_spacy" / CACHE_FILE
 
 
 def cache_key(backend: str, signature: Dict[str, str], src_lang: str, tgt_lang: str, text: str) -> str:
@@ -86,6 +109,15 @@ class TranslationCache:
                 [(*row, now) for row in rows],
             )
 
+    def delete_many(self, keys: Iterable[str]) -> int:
+        """Remove entries and commit. RETURNS (int): how many keys were given."""
+        keys = list(keys)
+        with self._conn:
+            for i in range(0, len(keys), _SELECT_CHUNK):
+                chunk = keys[i : i + _SELECT_CHUNK]
+                self._conn.execute(f"DELETE FROM translations WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        return len(keys)
+
     def __len__(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
 
@@ -126,6 +158,9 @@ class CachedTranslator:
         self.hits = 0
         self.misses = 0
         self.duplicates = 0
+        # empty translations of non-empty sentences: returned, never cached (a broken backend
+        # must not poison later runs); projection decides whether they are an error
+        self.empty = 0
 
     def cache_signature(self) -> Dict[str, str]:
         return self.translator.cache_signature()
@@ -135,12 +170,27 @@ class CachedTranslator:
         """RETURNS (Dict[str, int]): hits, misses (sentences translated) and in-batch duplicates."""
         return {"hits": self.hits, "misses": self.misses, "duplicates": self.duplicates}
 
+    def describe(self) -> str:
+        """RETURNS (str): hits and misses of this run and where the cache is, for people."""
+        text = f"{self.hits} hits, {self.misses} misses ({self.cache.path})"
+        if self.empty:
+            text += f"; {self.empty} empty translations not cached"
+        return text
+
+    def _keys(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> List[Optional[str]]:
+        signature = self.translator.cache_signature()
+        return [cache_key(self.name, signature, src_lang, tgt_lang, t) if t else None for t in texts]
+
+    def forget(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> int:
+        """Drop the cached translations of texts (translations found broken after the fact).
+
+        RETURNS (int): the number of texts forgotten.
+        """
+        return self.cache.delete_many(k for k in self._keys(texts, src_lang, tgt_lang) if k is not None)
+
     def translate(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> List[str]:
         """Translate texts, reading and filling the cache. See Translator.translate."""
-        signature = self.translator.cache_signature()
-        keys: List[Optional[str]] = [
-            cache_key(self.name, signature, src_lang, tgt_lang, t) if t else None for t in texts
-        ]
+        keys = self._keys(texts, src_lang, tgt_lang)
         # one backend call per distinct sentence: key -> first text with that key
         unique: Dict[str, str] = {}
         for key, text in zip(keys, texts):
@@ -172,9 +222,10 @@ class CachedTranslator:
                         f"{self.name} returned {len(targets)} translations for {len(sources)} "
                         f"sentences ({src_lang}->{tgt_lang}); nothing from this chunk was cached"
                     )
-                self.cache.put_many(
-                    [(k, self.name, src_lang, tgt_lang, s, t) for k, s, t in zip(chunk, sources, targets)]
-                )
+                rows = [(k, self.name, src_lang, tgt_lang, s, t) for k, s, t in zip(chunk, sources, targets)]
+                kept = [row for row in rows if row[5].strip() or not row[4].strip()]
+                self.empty += len(rows) - len(kept)
+                self.cache.put_many(kept)
                 found.update(zip(chunk, targets))
                 self.misses += len(chunk)
                 bar.update(len(chunk))
