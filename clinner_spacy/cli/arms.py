@@ -17,7 +17,7 @@ def _fmt_eta(elapsed: float, done: int, total: int) -> str:
 
 @app.command("plan")
 def plan_cli(
-    profile: str = typer.Option("quick", "--profile", help="quick or full: picks the k list, seeds and steps"),
+    profile: str = typer.Option("quick", "--profile", help="quick, standard or full: picks the k list, seeds, steps and configs"),
     output: Path = typer.Option(..., "--output", help="Where to write the plan JSON"),
     langs: str = typer.Option("es fr", "--langs", help="Target languages (space separated)"),
     translator: str = typer.Option("apertium", "--translator", help="Translator whose output the transfer arms use"),
@@ -32,22 +32,41 @@ def plan_cli(
     eval_frequency_full: int = typer.Option(100, "--eval-frequency-full", help="Steps between dev evaluations, full"),
     overrides_quick: str = typer.Option("", "--overrides-quick", help="spaCy config overrides for every run, quick"),
     overrides_full: str = typer.Option("", "--overrides-full", help="spaCy config overrides for every run, full"),
+    k_standard: str = typer.Option("5 10 20 all", "--k-standard", help="k list of the standard profile"),
+    seeds_standard: str = typer.Option("1 2 3", "--seeds-standard", help="Seeds of the standard profile"),
+    max_steps_standard: int = typer.Option(4000, "--max-steps-standard", help="Step limit per run, standard"),
+    eval_frequency_standard: int = typer.Option(40, "--eval-frequency-standard", help="Steps between dev evaluations, standard"),
+    overrides_standard: str = typer.Option("", "--overrides-standard", help="spaCy config overrides for every run, standard"),
+    configs_dir: str = typer.Option("configs", "--configs-dir", help="Folder of source.cfg, target_only.cfg, transfer.cfg: configs (partial fine-tuning) or configs/features (frozen encoder, cached features)"),
+    patience: int = typer.Option(0, "--patience", help="Early stopping: steps without a better dev score (0: the configs' own)"),
+    baseline_config: str = typer.Option("", "--baseline-config", help="Config of the baseline arm (spaCy's CPU default ner); empty: no baseline"),
 ) -> None:
     """Write the runs and evaluations of a profile (every later project command reads it)."""
     from ..project.plan import make_plan, parse_list
 
     settings = {
-        "quick": (k_quick, seeds_quick, max_steps_quick, eval_frequency_quick),
-        "full": (k_full, seeds_full, max_steps_full, eval_frequency_full),
+        "quick": (k_quick, seeds_quick, max_steps_quick, eval_frequency_quick, overrides_quick),
+        "standard": (k_standard, seeds_standard, max_steps_standard, eval_frequency_standard, overrides_standard),
+        "full": (k_full, seeds_full, max_steps_full, eval_frequency_full, overrides_full),
     }
     if profile not in settings:
         msg.fail(f"unknown profile {profile!r}; choose one of {', '.join(settings)}", exits=1)
-    ks, seeds, steps, freq = settings[profile]
+    ks, seeds, steps, freq, overrides = settings[profile]
+    if patience < 0 or (patience and patience % freq):
+        # spaCy checks patience at every step but scores only every eval_frequency steps: a
+        # multiple makes the run end on an evaluation
+        msg.fail(f"--patience must be 0 or a multiple of the eval frequency ({freq}), got {patience}", exits=1)
+    for name in ("source.cfg", "target_only.cfg", "transfer.cfg"):
+        if not (Path(configs_dir) / name).is_file():
+            msg.fail(f"{configs_dir}: no {name} (the arm configs of profile {profile})", exits=1)
+    if baseline_config and not Path(baseline_config).is_file():
+        msg.fail(f"--baseline-config {baseline_config}: no such file", exits=1)
     plan = make_plan(profile=profile, langs=langs.replace(",", " ").split(), ks=parse_list(ks),
                      seeds=[int(s) for s in seeds.replace(",", " ").split()], max_steps=steps,
-                     eval_frequency=freq, translator=translator)
+                     eval_frequency=freq, translator=translator, configs_dir=configs_dir,
+                     patience=patience or None, baseline_config=baseline_config or None)
     plan.settings["encoder"] = encoder
-    extra = shlex.split(overrides_quick if profile == "quick" else overrides_full)
+    extra = shlex.split(overrides)
     if any(not item.startswith("--") for item in extra[::2]) or len(extra) % 2:
         msg.fail(f"overrides must be '--section.key value' pairs, got {extra}", exits=1)
     plan.settings["overrides"] = extra

@@ -40,7 +40,9 @@ def dialogue_plan_cli(
     plan = make_dialogue_plan(profile=main.profile, ks=parse_list(ks), seeds=[int(s) for s in settings["seeds"]],
                               max_steps=int(settings["max_steps"]), eval_frequency=int(settings["eval_frequency"]),
                               encoder=str(settings.get("encoder") or ""),
-                              overrides=[str(o) for o in settings.get("overrides") or []])
+                              overrides=[str(o) for o in settings.get("overrides") or []],
+                              configs_dir=str(settings.get("configs_dir") or "configs"),
+                              patience=settings.get("patience"))
     plan.to_disk(output)
     msg.good(f"dialogue plan {plan.profile}: {len(plan.runs)} training runs, {len(plan.evaluations)} evaluations -> {output}")
 

@@ -13,7 +13,7 @@ reads them. Arms, all scored on the gold dev set (the test set is not shared; tu
 Layout: training/<profile>/dialogue/<arm>/..., corpus/dialogue-pseudo/<profile>/s<seed>/.
 """
 from pathlib import Path
-from typing import Dict, List, Mapping, Sequence, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Union
 
 from ..project.plan import SOURCE, TARGET_ONLY, TRANSFER_K, ZERO_SHOT, Evaluation, Plan, Run
 from ..project.source_data import merge_docbins
@@ -34,6 +34,7 @@ def make_dialogue_plan(
     encoder: str,
     overrides: Sequence[str] = (),
     configs_dir: str = "configs",
+    patience: Optional[int] = None,
     gold_dir: str = "corpus/dialogue-gold",
     source_dir: str = "corpus/source-dialogue",
     pseudo_dir: str = "corpus/dialogue-pseudo",
@@ -51,13 +52,16 @@ def make_dialogue_plan(
     overrides (Sequence[str]): the profile's spaCy config overrides ('--section.key', value, ...),
         the same as the main plan's: the runner gives each to the configs that have its key, so
         the dialogue runs train under the budget the es/fr runs do.
+    configs_dir (str): folder of the arm configs (the main plan's: configs or configs/features).
+    patience (Optional[int]): early-stopping patience in steps (the main plan's).
     RETURNS (Plan): the plan.
     """
     tdir, mdir = f"{training_dir}/{profile}/{LANG}", f"{metrics_dir}/{profile}/{LANG}"
     gold_train, gold_dev = f"{gold_dir}/train.spacy", f"{gold_dir}/dev.spacy"
-    common = {"max_steps": max_steps, "eval_frequency": eval_frequency}
+    common = {"max_steps": max_steps, "eval_frequency": eval_frequency, "patience": patience}
     plan = Plan(profile=profile, settings={"ks": list(ks), "seeds": list(seeds), "encoder": encoder,
-                                           "domain": LANG, "overrides": list(overrides), **common})
+                                           "domain": LANG, "overrides": list(overrides),
+                                           "configs_dir": configs_dir, **common})
     for seed in seeds:
         src = Run(SOURCE, SOURCE_LANG, seed, f"{configs_dir}/source.cfg", f"{source_dir}/train.spacy",
                   f"{source_dir}/dev.spacy", f"{tdir}/source/s{seed}", **common)

@@ -38,7 +38,8 @@ def build_feature_tok2vec(
     project = with_array(chain(Dropout(dropout), Linear(nO=width)))
     layers = [features, project]
     if depth > 0:
-        layers.append(PyTorchLSTM(nO=width, nI=width, bi=True, depth=depth, dropout=dropout))
+        # torch applies LSTM dropout between layers only (and warns when there is none)
+        layers.append(PyTorchLSTM(nO=width, nI=width, bi=True, depth=depth, dropout=dropout if depth > 1 else 0.0))
     model = chain(*layers)
     model.set_ref("features", features)
     model.set_dim("nO", width)

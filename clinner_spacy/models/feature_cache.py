@@ -17,6 +17,7 @@ from collections import OrderedDict
 from typing import Hashable, Optional
 
 import numpy
+from spacy.attrs import IDX
 
 FINGERPRINT_ATTR = "_clinner_fingerprint"
 
@@ -69,7 +70,8 @@ def doc_key(doc) -> str:
     """Digest of a Doc's text and token boundaries (two Docs with one key align token by token)."""
     digest = hashlib.blake2b(doc.text.encode("utf8"), digest_size=16)
     digest.update(b"\x00")
-    digest.update(numpy.asarray([t.idx for t in doc], dtype="int64").tobytes())
+    # to_array: iterating Tokens in Python cost ~0.1 s a step on 2,000-token batches
+    digest.update(numpy.ascontiguousarray(doc.to_array([IDX]), dtype="int64").tobytes())
     return digest.hexdigest()
 
 

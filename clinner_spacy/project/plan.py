@@ -24,8 +24,11 @@ import srsly
 SOURCE, TARGET_ONLY, ZERO_SHOT, TRANSFER, TRANSFER_K = (
     "source", "target_only", "zero_shot", "transfer", "transfer_k",
 )
-TRAINED_ARMS = (SOURCE, TARGET_ONLY, TRANSFER, TRANSFER_K)
-ARMS = (SOURCE, TARGET_ONLY, ZERO_SHOT, TRANSFER, TRANSFER_K)
+# what a spaCy user would train instead: spaCy's CPU default ner (configs/baseline/spacy_cnn.cfg)
+# on the same k target documents as target_only
+BASELINE = "baseline"
+TRAINED_ARMS = (SOURCE, TARGET_ONLY, TRANSFER, TRANSFER_K, BASELINE)
+ARMS = (SOURCE, TARGET_ONLY, ZERO_SHOT, TRANSFER, TRANSFER_K, BASELINE)
 ALL = "all"
 
 
@@ -45,6 +48,13 @@ class Run:
     k: Optional[str] = None  # "5", "10", ... or "all"; None for arms trained on full data
     source_model: Optional[str] = None
     subset_of: Optional[str] = None  # the full training file the k documents are drawn from
+    # early stopping: stop after this many steps without a better dev score (None: the config's)
+    patience: Optional[int] = None
+
+    @property
+    def log(self) -> str:
+        """The dev curve spaCy's ConsoleLogger.v3 writes (one JSON line per evaluation)."""
+        return f"{self.output}/train_log.jsonl"
 
     @property
     def name(self) -> str:
@@ -120,6 +130,8 @@ def make_plan(
     metrics_dir: str = "metrics",
     source_corpus: str = "corpus/source",
     source_lang: str = "en",
+    patience: Optional[int] = None,
+    baseline_config: Optional[str] = None,
 ) -> Plan:
     """Build the runs and evaluations of a profile.
 
@@ -130,13 +142,19 @@ def make_plan(
     max_steps (int): training steps per run.
     eval_frequency (int): steps between dev evaluations (model-best is chosen on dev).
     translator (str): translator name, the folder of the translated data.
+    configs_dir (str): folder of source.cfg, target_only.cfg and transfer.cfg: "configs"
+        (partial fine-tuning) or "configs/features" (frozen encoder, cached features).
+    patience (Optional[int]): early-stopping patience in steps for every run (None: the config's).
+    baseline_config (Optional[str]): a config for the baseline arm (spaCy's CPU default ner),
+        trained on the same k documents as target_only; None: no baseline arm.
     RETURNS (Plan): the plan.
     """
     tdir, mdir = f"{training_dir}/{profile}", f"{metrics_dir}/{profile}"
-    common = {"max_steps": max_steps, "eval_frequency": eval_frequency}
+    common = {"max_steps": max_steps, "eval_frequency": eval_frequency, "patience": patience}
     plan = Plan(profile=profile, settings={
         "langs": list(langs), "ks": list(ks), "seeds": list(seeds), "translator": translator,
-        "source_lang": source_lang, **common,
+        "source_lang": source_lang, "configs_dir": configs_dir, "baseline_config": baseline_config,
+        **common,
     })
 
     def target(lang: str, split: str) -> str:
@@ -156,6 +174,11 @@ def make_plan(
                           f"{tdir}/target_only/{lang}/k{k}_s{seed}/train.spacy", target(lang, "dev"),
                           f"{tdir}/target_only/{lang}/k{k}_s{seed}", k=k, subset_of=target(lang, "train"), **common)
                 plan.runs.append(run)
+                if baseline_config:
+                    plan.runs.append(Run(BASELINE, lang, seed, baseline_config,
+                                         f"{tdir}/baseline/{lang}/k{k}_s{seed}/train.spacy", target(lang, "dev"),
+                                         f"{tdir}/baseline/{lang}/k{k}_s{seed}", k=k,
+                                         subset_of=target(lang, "train"), **common))
             tr_dir = f"{translated_dir}/{translator}/{lang}"
             trans = Run(TRANSFER, lang, seed, f"{configs_dir}/transfer.cfg", f"{tr_dir}/train.spacy",
                         f"{tr_dir}/dev.spacy", f"{tdir}/transfer/{lang}/s{seed}", source_model=src.model, **common)

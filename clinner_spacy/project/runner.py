@@ -17,6 +17,7 @@ import srsly
 from spacy.util import load_config
 
 from ..util import logger
+from .curve import read_curve, summarize_curve
 from .plan import Plan, Run
 from .signature import RUN_INFO, code_stamp, dir_stamp, file_md5, read_run_info, signature
 
@@ -32,7 +33,7 @@ def run_signature(run: Run, settings: Dict[str, object]) -> str:
     """
     data = run.subset_of if run.subset_of else run.train
     return signature(
-        arm=run.arm, lang=run.lang, seed=run.seed, k=run.k, max_steps=run.max_steps,
+        arm=run.arm, lang=run.lang, seed=run.seed, k=run.k, max_steps=run.max_steps, patience=run.patience,
         eval_frequency=run.eval_frequency, config=file_md5(run.config), train=file_md5(data),
         dev=file_md5(run.dev), source_model=dir_stamp(run.source_model) if run.source_model else None,
         encoder=dir_stamp(str(settings.get("encoder"))) if settings.get("encoder") else None,
@@ -45,7 +46,7 @@ def train_command(run: Run, settings: Dict[str, object]) -> List[str]:
     config = load_config(run.config, interpolate=False)
     paths = config.get("paths", {})
     values = {"train": run.train, "dev": run.dev, "encoder": settings.get("encoder"),
-              "source_model": run.source_model}
+              "source_model": run.source_model, "log": run.log}
     cmd = [sys.executable, "-m", "spacy", "train", run.config, "--output", run.output]
     for key, value in values.items():
         if key in paths and value:
@@ -57,6 +58,8 @@ def train_command(run: Run, settings: Dict[str, object]) -> List[str]:
         raise ValueError(f"{run.config}: run {run.name} starts from a source model, but [paths] lacks source_model")
     cmd += ["--training.max_steps", str(run.max_steps), "--training.eval_frequency", str(run.eval_frequency),
             "--system.seed", str(run.seed)]
+    if run.patience is not None:
+        cmd += ["--training.patience", str(run.patience)]
     # the configs warm up over 10% of training (configs/*.cfg): keep that share for any max_steps
     schedule = config.get("training", {}).get("optimizer", {}).get("learn_rate", {})
     if isinstance(schedule, dict) and "warmup_steps" in schedule:
@@ -179,6 +182,8 @@ def run_arm(
             shutil.rmtree(out / "model-last")
         meta_path = out / "model-best" / "meta.json"
         record["dev_performance"] = srsly.read_json(meta_path).get("performance", {}) if meta_path.exists() else {}
+        if Path(run.log).is_file():
+            record["curve"] = summarize_curve(read_curve(run.log), max_steps=run.max_steps, patience=run.patience)
         record["seconds"] = round(time.time() - t0, 1)
         record["command"] = cmd
         # written last: a run interrupted before this line is redone next time
