@@ -27,6 +27,16 @@ def results_cli(
         "--plot",
         help="Learning-curve PNG to write (linked from the markdown)",
     ),
+    dev_curves: Path = typer.Option(
+        None,
+        "--dev-curves",
+        help="PNG of every run's dev curve to write (from the plans' train_log.jsonl files; needs --curve-plan)",
+    ),
+    curve_plan: List[Path] = typer.Option(
+        [],
+        "--curve-plan",
+        help="Plan JSON whose runs' dev curves are drawn (repeatable: the main and the dialogue plan)",
+    ),
     projection_report: List[Path] = typer.Option(
         [],
         "--projection-report",
@@ -97,11 +107,15 @@ def results_cli(
     from ..reporting.results import write_results
 
     try:
+        if dev_curves is not None:
+            from ..reporting.dev_curves import plot_dev_curves
+
+            plot_dev_curves(curve_plan, dev_curves)
         info = write_results(metrics_dir=metrics_dir, output=output, plot=plot, projection_reports=projection_report,
                              profile=profile, translator=translator, encoder=encoder, command=command, date=date,
                              machine=machine, langs=langs.split() or None, plan=plan,
                              dialogue_labels=dialogue_labels.replace(",", " ").split(), dialogue_sources=dialogue_sources,
-                             dialogue_threshold=dialogue_threshold)
+                             dialogue_threshold=dialogue_threshold, dev_curves=dev_curves)
     except (FileNotFoundError, ValueError) as err:
         msg.fail(str(err), exits=1)
     msg.good(f"{info['output']} and {info['plot']} from {info['records']} metrics files "

@@ -102,4 +102,4 @@ def _run_info(model: str) -> Dict[str, object]:
     """Training facts worth carrying into the metrics (documents trained on, seconds)."""
     info_path = Path(model).parent / "run.json"
     info = srsly.read_json(info_path) if info_path.is_file() else {}
-    return {key: info[key] for key in ("n_docs", "seconds", "dev_performance") if key in info}
+    return {key: info[key] for key in ("n_docs", "seconds", "dev_performance", "curve") if key in info}

@@ -41,6 +41,8 @@ class Record:
     counts: Optional[numpy.ndarray] = None  # (n_docs, 3) strict TP, FP, FN
     n_train_docs: Optional[int] = None
     n_test_docs: Optional[int] = None
+    train_seconds: Optional[float] = None  # wall seconds of the training run (run.json)
+    curve: Dict[str, object] = field(default_factory=dict)  # project/curve.py summarize_curve
     path: str = ""
 
 
@@ -75,6 +77,8 @@ def read_record(path: Union[str, Path], lang: Optional[str] = None) -> Record:
         counts=numpy.asarray(dc["tp_fp_fn"], dtype=numpy.int64).reshape(-1, 3) if dc.get("tp_fp_fn") else None,
         n_train_docs=run.get("n_docs"),
         n_test_docs=data.get("n_docs"),
+        train_seconds=run.get("seconds"),
+        curve=dict(run.get("curve") or {}),
         path=str(path),
     )
 

@@ -12,12 +12,13 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from .collect import Record, aggregate
 from .tables import ARM_NAMES, group
 
-CURVE_ARMS = ("target_only", "transfer_k")
+CURVE_ARMS = ("target_only", "transfer_k", "baseline")
 POINT_ARMS = ("zero_shot", "zero_shot_guard", "transfer")
 AT_ALL_ARMS = ("self_training",)  # trained on every gold document: drawn at k = all
 STYLES = {  # arm -> (format, colour)
     "target_only": ("o-", "tab:blue"), "transfer_k": ("s-", "tab:orange"), "zero_shot": ("^", "tab:red"),
     "zero_shot_guard": ("v", "tab:purple"), "transfer": ("D", "tab:green"), "self_training": ("*", "tab:brown"),
+    "baseline": ("x--", "tab:gray"),
 }
 
 

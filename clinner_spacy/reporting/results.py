@@ -9,8 +9,8 @@ import srsly
 
 from .collect import read_metrics_dir
 from .plot import plot_learning_curve
-from .tables import (arm_table, domain_table, no_target_table, per_label_table, pct, projection_table, sweep_table,
-                     transfer_table)
+from .tables import (arm_table, cost_table, domain_table, main_table, no_target_table, per_label_table, pct,
+                     projection_table, sweep_table, transfer_table)
 
 PAPER = ("The paper reports, on private data, target-only -> transferred F1 of 84.2 -> 94.7 (Spanish), "
          "87.3 -> 92.8 (French) and 82.1 -> 86.4 (dialogue).")
@@ -99,6 +99,7 @@ def write_results(
     dialogue_labels: Sequence[str] = ("DISORDER", "DRUG", "ANATOMY"),
     dialogue_sources: str = "E3C-en and NeuroTrialNER",
     dialogue_threshold: Optional[Union[str, Path]] = None,
+    dev_curves: Optional[Union[str, Path]] = None,
 ) -> Dict[str, object]:
     """Generate the results page and the learning-curve PNG.
 
@@ -115,6 +116,7 @@ def write_results(
     dialogue_sources (str): the written-text corpora of the dialogue source model, in words.
     dialogue_threshold (Optional[Union[str, Path]]): the dialogue-threshold JSON (the sweep that
         chose the self-training threshold on dev), shown under the dialogue table.
+    dev_curves (Optional[Union[str, Path]]): a PNG of the runs' dev curves (reporting/dev_curves.py).
     RETURNS (Dict[str, object]): what was written and how many records were read.
     """
     records = read_metrics_dir(metrics_dir)
@@ -158,6 +160,18 @@ def write_results(
         "",
         DIFFERENCES.format(translation=TRANSLATION.get(translator, f"{translator} here; the paper used NLLB."),
                            encoder=encoder, profile=profile or "?", budget=budget),
+        "## Main table: transfer against what a user would otherwise train",
+        "",
+        "On the same k target documents: spaCy's CPU default (`spacy init config -p ner -o efficiency`, "
+        "trained to its dev plateau), target-only(k) and transferred + k; gains of transferred + k "
+        "are paired bootstraps.",
+        "",
+        main_table(records, targets),
+        "",
+        "What each model cost and where it stopped (training to the dev plateau: see the dev curves below):",
+        "",
+        cost_table(records),
+        "",
         "## Transfer table",
         "",
         "Target-only(k): trained on k target documents alone. Transferred + k: the English source model, "
@@ -172,6 +186,9 @@ def write_results(
         f"![learning curve]({os.path.relpath(plot, output.parent)})",
         "",
     ]
+    if dev_curves and Path(dev_curves).is_file():
+        lines += ["Dev curves of every run (dev F1 against steps; the dot is the checkpoint kept):", "",
+                  f"![dev curves]({os.path.relpath(dev_curves, output.parent)})", ""]
     src = [r for r in records if r.lang == "en" and r.arm == "source"]
     if src:
         mean = sum(r.f or 0 for r in src) / len(src)

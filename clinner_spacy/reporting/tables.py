@@ -12,6 +12,7 @@ ARM_NAMES = {
     "transfer_k": "transferred + k",
     "zero_shot_guard": "zero-shot + dialogue components",
     "self_training": "self-training",
+    "baseline": "spaCy CPU default (CNN ner)",
 }
 
 # The dialogue arms in table order, with what each one is (dialogue/plan.py builds them).
@@ -171,4 +172,47 @@ def sweep_table(result: Dict[str, object]) -> str:
         value = f"{r['threshold']:g}" if isinstance(r["threshold"], (int, float)) else r["threshold"]
         lines.append(f"| {r.get('scope', 'all')} | {value}{mark} | {r['units_kept']}/{r['units']} | {100 * r['kept_share']:.0f}% | "
                      f"{100 * r['p']:.1f} | {100 * r['r']:.1f} | {100 * r['f']:.1f} |")
+    return "\n".join(lines)
+
+
+def main_table(records: Sequence[Record], langs: Sequence[str]) -> str:
+    """The decision table: the baseline a spaCy user would train, target-only and transferred + k
+    on the same k documents, with paired gains of transferred + k over both."""
+    groups = group(records)
+    lines = ["| target | k | spaCy CPU default | target-only | transferred + k | gain over target-only | gain over spaCy default |",
+             "|---|---|---|---|---|---|---|"]
+    for lang in langs:
+        ks = sorted({k for (lg, arm, k) in groups if lg == lang and arm in ("target_only", "transfer_k", "baseline")},
+                    key=k_key)
+        for k in ks:
+            base, ours, cnn = (groups.get((lang, arm, k), []) for arm in ("target_only", "transfer_k", "baseline"))
+            g_t = paired_gain(ours, base) if base and ours else (None, None, None)
+            g_b = paired_gain(ours, cnn) if cnn and ours else (None, None, None)
+            lines.append(f"| {lang} | {k_label(k, base or ours or cnn)} | {_cell(aggregate(cnn))} | {_cell(aggregate(base))} "
+                         f"| {_cell(aggregate(ours))} | {with_ci(*g_t, signed=True)} | {with_ci(*g_b, signed=True)} |")
+    return "\n".join(lines)
+
+
+def cost_table(records: Sequence[Record]) -> str:
+    """Per trained arm: test F1 beside what its training cost and where it stopped.
+
+    updates: the step of the best dev checkpoint (the model scored) / the last step run;
+    stopped by "patience" means the dev curve had flattened (no better dev score for the
+    patience steps); "max_steps" means the budget ran out first. CPU minutes are the run's wall
+    minutes on this machine's CPU (encoding, training, dev evaluations).
+    """
+    lines = ["| target | arm | k | test F1 | best dev F1 | updates (best / run) | dev evaluations | stopped by | CPU min |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for (lang, arm, k), recs in sorted(group(records).items(), key=lambda x: (x[0][0], list(ARM_NAMES).index(x[0][1])
+                                                                             if x[0][1] in ARM_NAMES else 99, k_key(x[0][2]))):
+        trained = [r for r in recs if r.curve]
+        if not trained:
+            continue
+        c = trained[0].curve
+        secs = [r.train_seconds for r in trained if r.train_seconds]
+        mins = f"{sum(secs) / len(secs) / 60:.1f}" if secs else "–"
+        best = c.get("best_score")
+        lines.append(f"| {lang} | {ARM_NAMES.get(arm, arm)} | {k_label(k, recs) if k else '–'} | {_cell(aggregate(recs))} "
+                     f"| {'–' if best is None else f'{best:.1f}'} | {c.get('best_step')} / {c.get('last_step')} "
+                     f"| {c.get('evaluations')} | {c.get('stopped_by')} | {mins} |")
     return "\n".join(lines)
