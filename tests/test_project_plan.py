@@ -243,3 +243,46 @@ def test_oversize_training_docs_are_reported_not_silently_discarded(project, cap
     assert all(name.startswith("e3c-es") for name in records[1]["oversize_docs_discarded"])
     plan.settings["overrides"] = ["--training.batcher.size", "1000"]
     assert all("oversize_docs_discarded" not in r for r in run_arm(plan, arm="target_only", execute=fake_train([])))
+
+
+def test_baseline_arm_patience_and_dev_curve(project):
+    """The baseline arm trains on the same k documents as target-only; patience and the dev-curve
+    log reach the command; the runner records where each run stopped."""
+    Path("configs/baseline.cfg").write_text(CONFIG.replace("source_model = null", "source_model = null\nlog = null"))
+    plan = make_plan(profile="quick", langs=["es"], ks=["5", "all"], seeds=[1], max_steps=100, eval_frequency=10,
+                     translator="apertium", patience=20, baseline_config="configs/baseline.cfg")
+    base = plan.select(arm="baseline")
+    assert [(r.k, r.subset_of) for r in base] == [(k, "corpus/e3c-es/train.spacy") for k in ("5", "all")]
+    assert {(e.arm, e.k) for e in plan.evaluations} >= {("baseline", "5"), ("baseline", "all")}
+    cmd = train_command(base[0], plan.settings)
+    args = dict(zip(cmd[5::2], cmd[6::2]))
+    assert args["--training.patience"] == "20" and args["--paths.log"] == base[0].log
+
+    def train_with_log(cmd):
+        fake_train([])(cmd)
+        out = Path(cmd[cmd.index("--output") + 1])
+        rows = [{"step": s, "epoch": 0, "losses": {"ner": 1.0}, "score": f} for s, f in
+                ((0, 0.0), (10, 0.4), (20, 0.5), (30, 0.45), (40, 0.44))]
+        (out / "train_log.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+        return 0
+
+    records = run_arm(plan, arm="baseline", execute=train_with_log)
+    assert records[0]["curve"] == {"evaluations": 5, "best_step": 20, "best_score": 50.0, "last_step": 40,
+                                   "stopped_by": "patience"}
+    # the k-subsets are the target-only ones (the same nested draw for the same seed)
+    run_arm(plan, arm="target_only", execute=fake_train([]))
+    ids = [{get_meta(d, "doc_id") for d in DocBin().from_disk(f"training/quick/{arm}/es/k5_s1/train.spacy")
+            .get_docs(NLP.vocab)} for arm in ("baseline", "target_only")]
+    assert ids[0] == ids[1]
+
+
+def test_curve_reader_names_the_bad_line(tmp_path):
+    from clinner_spacy.project.curve import read_curve, summarize_curve
+
+    path = tmp_path / "log.jsonl"
+    path.write_text('{"step": 0, "score": 0.1, "losses": {}}\n{"step": "x"}\n')
+    with pytest.raises(ValueError, match="log.jsonl:line 2"):
+        read_curve(path)
+    path.write_text('{"step": 0, "score": 0.1, "losses": {}}\n{"step": 10, "score": 0.3, "losses": {}}\n')
+    assert summarize_curve(read_curve(path), max_steps=10, patience=100)["stopped_by"] == "max_steps"
+    assert summarize_curve([], max_steps=10, patience=None)["evaluations"] == 0
