@@ -126,3 +126,54 @@ def test_missing_encoder_is_a_clear_error(workdir):
     with pytest.raises(ValueError, match="paths\\] encoder"):
         spacy_train(CONFIGS / "source.cfg", workdir / "nothing",
                     overrides={**data_paths(workdir), **ONE_STEP})
+
+
+FEATURES = CONFIGS / "features"
+# the tiny encoder has 3 layers: the configs' hidden_layers 4-7 become 0-1
+FEATURE_STEP = {"training.max_steps": 2, "training.eval_frequency": 1, "training.batcher.size": 500}
+TINY_LAYERS = {"components.clinner_ner.model.tok2vec.features.hidden_layers": "0-1"}
+
+
+def test_feature_missing_encoder_is_a_clear_error(workdir):
+    with pytest.raises(ValueError, match="paths\\] encoder"):
+        spacy_train(FEATURES / "source.cfg", workdir / "fnothing", overrides={**data_paths(workdir), **FEATURE_STEP})
+
+
+@pytest.mark.parametrize("name", ["source.cfg", "target_only.cfg", "dialogue_target_only.cfg"])
+def test_feature_config_is_filled(name, tmp_path):
+    config = util.load_config(FEATURES / name)
+    assert all(config["paths"][key] is None for key in ("train", "dev", "encoder", "log"))
+    assert_filled(FEATURES / name, tmp_path)
+
+
+def test_baseline_config_is_spacys_cpu_default(tmp_path):
+    config = util.load_config(CONFIGS / "baseline" / "spacy_cnn.cfg")
+    assert config["nlp"]["pipeline"] == ["tok2vec", "ner"]
+    assert config["components"]["tok2vec"]["model"]["@architectures"] == "spacy.Tok2Vec.v2"
+    assert_filled(CONFIGS / "baseline" / "spacy_cnn.cfg", tmp_path)
+
+
+def test_feature_source_then_transfer(workdir, tmp_path):
+    """Feature-based source -> transfer sourcing it: the encoder never changes, the head does,
+    and the dev curve is written where paths.log says."""
+    log = workdir / "fsource" / "train_log.jsonl"
+    spacy_train(FEATURES / "source.cfg", workdir / "fsource",
+                overrides={**data_paths(workdir), **encoder_path(workdir), **FEATURE_STEP, **TINY_LAYERS,
+                           "paths.log": str(log)})
+    assert len(log.read_text().splitlines()) == 3  # steps 0, 1, 2
+    source = workdir / "fsource" / "model-last"
+    assert_filled(FEATURES / "transfer.cfg", tmp_path, **{"paths.source_model": str(source)})
+    spacy_train(FEATURES / "transfer.cfg", workdir / "ftransfer",
+                overrides={**data_paths(workdir), "paths.source_model": str(source), **FEATURE_STEP})
+
+    def weights(path):
+        model = spacy.load(path).get_pipe("clinner_ner").model
+        feats = next(n for n in model.walk() if n.name == "frozen_features")
+        encoder = feats.get_ref("transformer").transformer.state_dict()
+        head = model.get_ref("output_layer").get_param("W").copy()
+        return encoder, head
+
+    enc_a, head_a = weights(source)
+    enc_b, head_b = weights(workdir / "ftransfer" / "model-last")
+    assert all(torch.equal(enc_a[k], enc_b[k]) for k in enc_a)
+    assert not (head_a == head_b).all()

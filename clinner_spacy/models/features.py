@@ -10,7 +10,7 @@ nothing in them is patched. The TransformerModel is a sub-layer, so its weights,
 config are saved and loaded with the pipeline by spacy-transformers' HFShim, as for
 spacy-transformers.Tok2VecTransformer.v3.
 """
-from typing import Callable, List, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from spacy import registry
 from spacy.tokens import Doc
@@ -30,7 +30,7 @@ LAST = "last"
 
 @registry.architectures("clinner.FrozenTransformerFeatures.v1")
 def create_frozen_features(
-    name: str,
+    name: Optional[str],
     get_spans: Callable,
     pooling: Model[Ragged, Floats2d],
     tokenizer_config: dict = {},
@@ -40,7 +40,8 @@ def create_frozen_features(
 ) -> Model[List[Doc], List[Floats2d]]:
     """Token vectors from a fully frozen Hugging Face encoder, cached per document.
 
-    name (str): Hugging Face model name or local directory.
+    name (Optional[str]): Hugging Face model name or local directory. None (the configs' null
+        [paths] encoder) is allowed until initialize, which then asks for it.
     get_spans (Callable): splits docs into encoder windows (spacy-transformers span getter).
     pooling (Model[Ragged, Floats2d]): pools a token's wordpiece vectors (e.g. reduce_mean.v1).
     tokenizer_config (dict): settings for the tokenizer.
@@ -114,6 +115,12 @@ def hidden_mix(layers: Sequence[int]) -> Model[List[TransformerData], List[Trans
 
 
 def features_init(model: Model, X=None, Y=None) -> None:
+    transformer = model.get_ref("transformer")
+    if not transformer.attrs["has_transformer"] and not transformer.attrs["name"]:
+        raise ValueError(
+            "clinner.FrozenTransformerFeatures.v1 has no encoder: set [paths] encoder (or the "
+            "model's name) to a Hugging Face model name or a local model directory"
+        )
     model.layers[0].initialize(X=X)
     freeze_all(model)
 
