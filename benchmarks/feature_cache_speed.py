@@ -36,7 +36,7 @@ SETUPS = {
 
 def build(config, overrides, train, encoder):
     cfg = load_config(config, overrides={"paths.train": train, "paths.dev": train, "paths.encoder": encoder,
-                                         **overrides}, interpolate=False)
+                                         **overrides}, interpolate=True)
     nlp = spacy.util.load_model_from_config(cfg, auto_fill=True, validate=True)
     docs = list(DocBin(store_user_data=True).from_disk(train).get_docs(nlp.vocab))
     examples = [Example(nlp.make_doc(d.text), d) for d in docs]

@@ -32,6 +32,11 @@ def results_cli(
         "--dev-curves",
         help="PNG of every run's dev curve to write (from the plans' train_log.jsonl files; needs --curve-plan)",
     ),
+    source_corpora: str = typer.Option(
+        "",
+        "--source-corpora",
+        help="The source model's training corpora, as stated on the page (default: E3C-en layer 1)",
+    ),
     curve_plan: List[Path] = typer.Option(
         [],
         "--curve-plan",
@@ -115,7 +120,8 @@ def results_cli(
                              profile=profile, translator=translator, encoder=encoder, command=command, date=date,
                              machine=machine, langs=langs.split() or None, plan=plan,
                              dialogue_labels=dialogue_labels.replace(",", " ").split(), dialogue_sources=dialogue_sources,
-                             dialogue_threshold=dialogue_threshold, dev_curves=dev_curves)
+                             dialogue_threshold=dialogue_threshold, dev_curves=dev_curves,
+                             source_corpora=source_corpora)
     except (FileNotFoundError, ValueError) as err:
         msg.fail(str(err), exits=1)
     msg.good(f"{info['output']} and {info['plot']} from {info['records']} metrics files "

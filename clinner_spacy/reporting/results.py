@@ -18,22 +18,31 @@ PAPER = ("The paper reports, on private data, target-only -> transferred F1 of 8
 DIFFERENCES = """\
 - **Data.** Public corpora: E3C layer 1 (clinical case reports; es and fr train 36 documents each
   before a dev split is carved out, test 45 each), labels DISORDER (E3C CLINENTITY) and ANATOMY
-  (BODYPART); the source model is trained on E3C-en layer 1. The paper's numbers are on private data,
-  so they are not comparable to these.
+  (BODYPART); the source model is trained on {source_data}. The paper's numbers are on private
+  data, so they are not comparable to these.
 - **Translation.** {translation}
 - **Encoder.** {encoder} (multilingual-e5-small: 12 layers x 384, XLM-R vocabulary) instead of a
-  large BERT: small enough to train on a 2-core CPU, and multilingual, which zero-shot needs.
-- **Budget.** Profile `{profile}`: {budget}. The quick profile trains few steps with one seed;
-  its numbers show the pipeline working end to end more than they settle the method's value.
-- **Compute.** Every run trains max_steps from its starting point, so the transferred arm has seen
-  twice and transferred + k three times the updates of target-only; while runs are short that alone
-  favours transfer. Compare with a target-only run of matched steps (`spacy project run control`,
-  docs/results-control.md) before reading a gain as the method's. With max_steps fixed, a smaller
-  k also means more passes over fewer documents, so F1 need not rise with k.
-- Hyperparameters are the method's (configs/*.cfg) except the profile's overrides named under
-  Budget; model-best is chosen on dev splits carved from
-  train, never on test. Whatever the numbers say is the result: a transfer that does not help is one.
+  large BERT: small enough for a 2-core CPU, and multilingual, which zero-shot needs.
+- **Budget.** Profile `{profile}`: {budget}.
+- **Compute.** {compute}
+- Hyperparameters are those of the arm configs (`{configs}`) except the profile's overrides named
+  under Budget; model-best is chosen on dev splits carved from train, never on test. Whatever the
+  numbers say is the result: a transfer that does not help is one.
 """
+
+COMPUTE_FIXED = (
+    "Every run trains max_steps from its starting point, so the transferred arm has seen twice and "
+    "transferred + k three times the updates of target-only; while runs are short that alone favours "
+    "transfer. Compare with a target-only run of matched steps (`spacy project run control`, "
+    "docs/results-control.md) before reading a gain as the method's."
+)
+COMPUTE_PLATEAU = (
+    "Every run trains until its dev F1 has not improved for {patience} steps (early stopping, a dev "
+    "evaluation every {freq} steps), so each arm ends on its own plateau rather than on a step count; "
+    "the cost table states each run's updates and CPU minutes, and transferred + k's minutes come on "
+    "top of the source and transferred runs it starts from. In configs/features the encoder is frozen "
+    "in every arm, so every arm trains the same parameters (the head)."
+)
 
 DOMAINS = ("dialogue",)  # targets that are a modality, not a language: scored apart
 
@@ -100,6 +109,7 @@ def write_results(
     dialogue_sources: str = "E3C-en and NeuroTrialNER",
     dialogue_threshold: Optional[Union[str, Path]] = None,
     dev_curves: Optional[Union[str, Path]] = None,
+    source_corpora: str = "",
 ) -> Dict[str, object]:
     """Generate the results page and the learning-curve PNG.
 
@@ -116,6 +126,7 @@ def write_results(
     dialogue_sources (str): the written-text corpora of the dialogue source model, in words.
     dialogue_threshold (Optional[Union[str, Path]]): the dialogue-threshold JSON (the sweep that
         chose the self-training threshold on dev), shown under the dialogue table.
+    source_corpora (str): the source model's training corpora, in words (default: E3C-en layer 1).
     dev_curves (Optional[Union[str, Path]]): a PNG of the runs' dev curves (reporting/dev_curves.py).
     RETURNS (Dict[str, object]): what was written and how many records were read.
     """
@@ -136,10 +147,17 @@ def write_results(
     seeds = sorted({r.seed for r in records})
     ks = sorted({r.k for r in records if r.k}, key=lambda k: (k == "all", int(k) if k.isdigit() else 0))
     budget = f"seeds {', '.join(map(str, seeds))}; k in {', '.join(ks) or '–'}"
+    source_data, configs_dir, compute = source_corpora or "E3C-en layer 1", "configs", COMPUTE_FIXED
     if plan is not None:
         settings = srsly.read_json(plan).get("settings", {})
+        configs_dir = settings.get("configs_dir") or configs_dir
+        if settings.get("patience"):
+            compute = COMPUTE_PLATEAU.format(patience=settings["patience"], freq=settings.get("eval_frequency"))
         overrides = " ".join(settings.get("overrides") or [])
-        budget += f"; {settings.get('max_steps', '?')} training steps a run"
+        patience = settings.get("patience")
+        budget += (f"; early stopping after {patience} steps without a better dev F1, at most "
+                   f"{settings.get('max_steps', '?')} steps a run" if patience
+                   else f"; {settings.get('max_steps', '?')} training steps a run")
         budget += f"; config overrides `{overrides}`" if overrides else "; no config overrides"
     date = date or datetime.date.today().isoformat()
     machine = machine or machine_description()
@@ -159,7 +177,8 @@ def write_results(
         PAPER,
         "",
         DIFFERENCES.format(translation=TRANSLATION.get(translator, f"{translator} here; the paper used NLLB."),
-                           encoder=encoder, profile=profile or "?", budget=budget),
+                           encoder=encoder, profile=profile or "?", budget=budget,
+                           source_data=source_data, configs=configs_dir, compute=compute),
         "## Main table: transfer against what a user would otherwise train",
         "",
         "On the same k target documents: spaCy's CPU default (`spacy init config -p ner -o efficiency`, "
