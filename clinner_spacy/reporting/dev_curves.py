@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Union
 
 from ..project.curve import read_curve
-from .tables import ARM_NAMES
+from .tables import ARM_NAMES, arm_order
 
 
 def plot_dev_curves(plans: Sequence[Union[str, Path]], output: Union[str, Path]) -> Dict[str, int]:
@@ -36,7 +36,7 @@ def plot_dev_curves(plans: Sequence[Union[str, Path]], output: Union[str, Path])
                     by_arm.setdefault(run.arm, []).append((label, points))
     if not by_arm:
         raise ValueError(f"no training logs (train_log.jsonl) found for the runs of {list(map(str, plans))}")
-    arms = sorted(by_arm, key=lambda a: list(ARM_NAMES).index(a) if a in ARM_NAMES else 99)
+    arms = sorted(by_arm, key=arm_order)
     cols = min(3, len(arms))
     rows = (len(arms) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)

@@ -38,6 +38,11 @@ def with_ci(f: Optional[float], low: Optional[float], high: Optional[float], sig
     return f"{head} [{100 * low:.1f}, {100 * high:.1f}]" if not signed else f"{head} [{100 * low:+.1f}, {100 * high:+.1f}]"
 
 
+def arm_order(arm: str) -> int:
+    """Position of an arm in table order (ARM_NAMES), unknown arms last."""
+    return list(ARM_NAMES).index(arm) if arm in ARM_NAMES else len(ARM_NAMES)
+
+
 def k_key(k: Optional[str]) -> Tuple[int, int]:
     """Sort k numerically, "all" last, None (no target documents) first."""
     if k is None:
@@ -90,8 +95,7 @@ def arm_table(records: Sequence[Record]) -> str:
     """Every (language, arm, k) with micro P/R/F1, interval and seeds: the complete listing."""
     groups = group(records)
     lines = ["| target | arm | k | P | R | F1 [95% CI] | seeds | sd |", "|---|---|---|---|---|---|---|---|"]
-    for (lang, arm, k), recs in sorted(groups.items(), key=lambda x: (x[0][0], list(ARM_NAMES).index(x[0][1])
-                                                                      if x[0][1] in ARM_NAMES else 99, k_key(x[0][2]))):
+    for (lang, arm, k), recs in sorted(groups.items(), key=lambda x: (x[0][0], arm_order(x[0][1]), k_key(x[0][2]))):
         cell = aggregate(recs)
         p = sum(r.p or 0 for r in recs) / len(recs)
         r = sum(r.r or 0 for r in recs) / len(recs)
@@ -106,8 +110,7 @@ def per_label_table(records: Sequence[Record], lang: str) -> str:
     labels = sorted({lb for recs in groups.values() for r in recs for lb in r.per_label})
     head = "| arm | k | " + " | ".join(f"{lb} P | {lb} R | {lb} F1 | {lb} support" for lb in labels) + " |"
     lines = [head, "|---|---|" + "---:|" * (4 * len(labels))]
-    for (_, arm, k), recs in sorted(groups.items(), key=lambda x: (list(ARM_NAMES).index(x[0][1])
-                                                                   if x[0][1] in ARM_NAMES else 99, k_key(x[0][2]))):
+    for (_, arm, k), recs in sorted(groups.items(), key=lambda x: (arm_order(x[0][1]), k_key(x[0][2]))):
         cells = []
         for lb in labels:
             vals = [r.per_label.get(lb, {}) for r in recs]
@@ -203,8 +206,7 @@ def cost_table(records: Sequence[Record]) -> str:
     """
     lines = ["| target | arm | k | test F1 | best dev F1 | updates (best / run) | dev evaluations | stopped by | CPU min |",
              "|---|---|---|---|---|---|---|---|---|"]
-    for (lang, arm, k), recs in sorted(group(records).items(), key=lambda x: (x[0][0], list(ARM_NAMES).index(x[0][1])
-                                                                             if x[0][1] in ARM_NAMES else 99, k_key(x[0][2]))):
+    for (lang, arm, k), recs in sorted(group(records).items(), key=lambda x: (x[0][0], arm_order(x[0][1]), k_key(x[0][2]))):
         trained = [r for r in recs if r.curve]
         if not trained:
             continue
