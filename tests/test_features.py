@@ -89,6 +89,26 @@ def test_hidden_layers_select_encoder_layers(encoder):
         make_nlp(encoder, hidden_layers="all")
 
 
+def test_encoder_runs_only_the_layers_it_reads(encoder):
+    """'0-1' loads 2 of the 3 layers, with the same features as the full-depth encoder."""
+    shallow = make_nlp(encoder, hidden_layers="0-1")
+    full = make_nlp(encoder, hidden_layers="0-1", transformer_config={"num_hidden_layers": 3})
+    for nlp in (shallow, full):
+        nlp.initialize(lambda: examples(nlp))
+    assert len(encoder_module(shallow).encoder.layer) == 2
+    assert len(encoder_module(full).encoder.layer) == 3
+    docs = [shallow.make_doc(t) for t, _ in TRAIN]
+    for a, b in zip(features_of(shallow).predict(docs), features_of(full).predict(docs)):
+        numpy.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_hidden_layers_beyond_the_encoder_are_refused(encoder):
+    """Asking for layer 5 of a 3-layer encoder fails at initialize, naming the encoder."""
+    nlp = make_nlp(encoder, hidden_layers="4-5")
+    with pytest.raises(ValueError, match="3 layers"):
+        nlp.initialize(lambda: examples(nlp))
+
+
 def test_cache_keys_never_stale(encoder, other_encoder):
     """Another encoder, another layer setting or another tokenisation never hit old entries."""
     nlp_a, nlp_b = make_nlp(encoder), make_nlp(other_encoder)

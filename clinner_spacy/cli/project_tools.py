@@ -77,6 +77,35 @@ def source_data_cli(
     msg.good(f"source data from {', '.join(names)}: {counts['train']} train, {counts['dev']} dev documents -> {output}")
 
 
+@app.command("extra-data")
+def extra_data_cli(
+    corpus_dir: Path = typer.Option(..., "--corpus-dir", help="Folder of converted corpora (<name>/{train,dev,test}.spacy)"),
+    corpora: str = typer.Option(..., "--corpora", help="Corpora to merge (all splits), space/comma separated"),
+    exclude: str = typer.Option(..., "--exclude", help="Corpora whose texts (all splits) must not be trained on"),
+    output: Path = typer.Option(..., "--output", help="Output folder for train.spacy and report.json"),
+    threshold: float = typer.Option(
+        0.05, "--threshold", help="Exclude a text when this share of its word 8-grams occurs in the excluded corpora"
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing train.spacy and report.json"),
+) -> None:
+    """Extra annotated target-language data: layers of one text merged, texts of the test corpora removed."""
+    from ..checks import check_output_files
+    from ..project.extra_data import build_extra_data
+
+    names, excluded = corpora.replace(",", " ").split(), exclude.replace(",", " ").split()
+    try:
+        check_output_files([output / "train.spacy", output / "report.json"], force=force)
+        report = build_extra_data(corpus_dir=corpus_dir, corpora=names, exclude=excluded, output_dir=output,
+                                  threshold=threshold)
+    except (FileNotFoundError, FileExistsError, ValueError) as err:
+        msg.fail(str(err), exits=1)
+    msg.good(
+        f"{report['kept']} documents ({report['kept_tokens']} tokens) from {', '.join(names)} -> {output}; "
+        f"{report['merged']} texts merged from several layers ({report['overlap_dropped']} overlapping spans "
+        f"dropped); {report['excluded']} texts excluded as overlapping {', '.join(excluded)} (listed in report.json)"
+    )
+
+
 @app.command("translate-corpus")
 def translate_corpus_cli(
     corpus_dir: Path = typer.Option(..., "--corpus-dir", exists=True, file_okay=False, help="Converted target corpus"),

@@ -10,6 +10,7 @@ nothing in them is patched. The TransformerModel is a sub-layer, so its weights,
 config are saved and loaded with the pipeline by spacy-transformers' HFShim, as for
 spacy-transformers.Tok2VecTransformer.v3.
 """
+from contextlib import contextmanager
 from typing import Callable, List, Optional, Sequence
 
 from spacy import registry
@@ -21,6 +22,7 @@ from thinc.api import Model, chain
 from thinc.types import Floats2d, Ragged
 from transformers.file_utils import ModelOutput
 
+from ..util import logger
 from .feature_cache import FeatureCache, doc_key, encoder_fingerprint
 from .freeze_spec import parse_freeze_layers
 
@@ -58,6 +60,10 @@ def create_frozen_features(
     trf_config = dict(transformer_config)
     if layers is not None:
         trf_config["output_hidden_states"] = True
+        # Layers above the highest one read are never used: loading the encoder with only
+        # max(layers) + 1 layers gives the same hidden states for less compute (e5-small with
+        # "4-7" runs 8 of its 12 layers). features_init checks that the checkpoint has them.
+        trf_config.setdefault("num_hidden_layers", max(layers) + 1)
     transformer = TransformerModel(name, get_spans, tokenizer_config, trf_config)
     encoder = chain(transformer, split_trf_batch(), hidden_mix(layers), trfs2arrays(pooling, 1.0))
     model = Model(
@@ -121,8 +127,44 @@ def features_init(model: Model, X=None, Y=None) -> None:
             "clinner.FrozenTransformerFeatures.v1 has no encoder: set [paths] encoder (or the "
             "model's name) to a Hugging Face model name or a local model directory"
         )
-    model.layers[0].initialize(X=X)
+    layers = _parse_hidden_layers(model.attrs["hidden_layers"])
+    if layers is not None and not transformer.attrs["has_transformer"]:
+        _check_encoder_depth(transformer.attrs["name"], layers)
+    with _quiet_unused_weights():
+        # Hugging Face lists every weight of the layers left out, as if it were a mistake
+        model.layers[0].initialize(X=X)
     freeze_all(model)
+
+
+@contextmanager
+def _quiet_unused_weights():
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+
+
+def _check_encoder_depth(name: str, layers: Sequence[int]) -> None:
+    """Refuse hidden layers the checkpoint lacks.
+
+    The encoder is loaded with num_hidden_layers = max(layers) + 1; Hugging Face would fill
+    layers missing from a shallower checkpoint with random weights, without an error.
+    """
+    from transformers import AutoConfig
+
+    available = getattr(AutoConfig.from_pretrained(str(name)), "num_hidden_layers", None)
+    if available is not None and max(layers) + 1 > int(available):
+        raise ValueError(
+            f"hidden_layers {list(layers)} asks for layers the encoder {name} lacks "
+            f"({available} layers: 0-{int(available) - 1})"
+        )
+    if available is not None and max(layers) + 1 < int(available):
+        logger.info("%s: running %d of its %d layers (hidden_layers %s)", name, max(layers) + 1, available,
+                    list(layers))
 
 
 def freeze_all(model: Model) -> None:
