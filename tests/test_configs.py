@@ -177,3 +177,70 @@ def test_feature_source_then_transfer(workdir, tmp_path):
     enc_b, head_b = weights(workdir / "ftransfer" / "model-last")
     assert all(torch.equal(enc_a[k], enc_b[k]) for k in enc_a)
     assert not (head_a == head_b).all()
+
+
+FEATURES_CRF = CONFIGS / "features_crf"
+
+
+@pytest.mark.parametrize("name", ["source.cfg", "target_only.cfg", "dialogue_target_only.cfg"])
+def test_crf_config_is_filled(name, tmp_path):
+    config = util.load_config(FEATURES_CRF / name)
+    assert config["components"]["clinner_ner"]["model"]["@architectures"] == "clinner.CRFTagger.v1"
+    assert_filled(FEATURES_CRF / name, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["source.cfg", "target_only.cfg", "transfer.cfg",
+                                  "dialogue_target_only.cfg", "dialogue_transfer.cfg"])
+def test_crf_configs_differ_from_features_in_the_head_only(name):
+    """configs/features_crf/X.cfg is configs/features/X.cfg with another clinner_ner.model block
+    (its own settings; the tok2vec below it is the same); the transfer configs are identical."""
+    crf = util.load_config(FEATURES_CRF / name, interpolate=False)
+    softmax = util.load_config(FEATURES / name, interpolate=False)
+    heads = []
+    for config in (crf, softmax):
+        model = config["components"]["clinner_ner"].get("model", {})
+        heads.append({key: value for key, value in model.items() if key != "tok2vec"})
+        for key in heads[-1]:
+            del model[key]
+    assert crf == softmax
+    if "transfer" in name:
+        assert heads == [{}, {}]
+    else:
+        assert heads == [{"@architectures": "clinner.CRFTagger.v1", "nO": None, "use_dropout": True},
+                         {"@architectures": "clinner.TokenTagger.v2", "nO": None, "use_dropout": True,
+                          "head_lr_scale": 1.0}]
+
+
+def test_crf_feature_source_then_transfer(workdir):
+    """CRF source -> transfer sourcing it: the sourced head is still a CRF and its transition
+    scores keep training."""
+    spacy_train(FEATURES_CRF / "source.cfg", workdir / "crfsource",
+                overrides={**data_paths(workdir), **encoder_path(workdir), **FEATURE_STEP, **TINY_LAYERS})
+    source = workdir / "crfsource" / "model-last"
+    spacy_train(FEATURES_CRF / "transfer.cfg", workdir / "crftransfer",
+                overrides={**data_paths(workdir), "paths.source_model": str(source), **FEATURE_STEP})
+
+    def transitions(path):
+        ner = spacy.load(path).get_pipe("clinner_ner")
+        assert ner.is_crf
+        return ner.model.get_ref("crf").get_param("transitions").copy()
+
+    before, after = transitions(source), transitions(workdir / "crftransfer" / "model-last")
+    assert before.any() and not (before == after).all()
+
+
+def test_spacy_ner_feature_config_trains(workdir, tmp_path):
+    """spaCy's transition-based ner on clinner.FeatureTok2Vec.v1: complete, and it trains."""
+    path = CONFIGS / "features_spacy_ner" / "target_only.cfg"
+    config = util.load_config(path)
+    assert config["nlp"]["pipeline"] == ["ner"]
+    assert config["components"]["ner"]["model"]["@architectures"] == "spacy.TransitionBasedParser.v2"
+    assert config["components"]["ner"]["model"]["tok2vec"]["@architectures"] == "clinner.FeatureTok2Vec.v1"
+    assert_filled(path, tmp_path)
+    spacy_train(path, workdir / "spacy_ner",
+                overrides={**data_paths(workdir), **encoder_path(workdir), **FEATURE_STEP,
+                           "components.ner.model.tok2vec.features.hidden_layers": "0-1"})
+    nlp = spacy.load(workdir / "spacy_ner" / "model-last")
+    assert nlp.pipe_names == ["ner"]
+    assert sorted(nlp.get_pipe("ner").labels) == ["DISORDER", "DRUG"]
+    assert nlp("El paciente tiene fiebre.") is not None

@@ -9,6 +9,10 @@ marginal likelihood of the tags that the annotation allows (pipeline/loss.py):
 - a token with missing annotation (ent_iob_ == "") has no loss.
 With every label annotated this is ordinary cross-entropy. Decoding is a Viterbi search over
 valid BIO sequences (pipeline/tags.py). See docs/partial-labels.md.
+
+With a CRF head (clinner.CRFTagger.v1, models/crf.py) the same masks constrain a CRF lattice
+instead: the loss is the partial-label CRF likelihood (pipeline/crf_loss.py) and the Viterbi
+adds the learned transition scores. See docs/crf.md.
 """
 from itertools import islice
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
@@ -22,7 +26,9 @@ from spacy.vocab import Vocab
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 from thinc.types import Floats2d
 
+from ..models.crf import CRF_PARAMS, is_crf
 from ..util import annotated_labels, logger
+from .crf_loss import crf_marginals, crf_partial_label_loss
 from .loss import partial_label_loss
 from .tags import allowed_tag_mask, biluo_to_bio, make_tags, tags_to_spans, viterbi_bio_batch
 
@@ -60,7 +66,8 @@ def make_clinner_ner(
 ) -> "ClinicalNER":
     """Create a clinner_ner component.
 
-    model (Model[List[Doc], List[Floats2d]]): tag probabilities per token (clinner.TokenTagger.v1).
+    model (Model[List[Doc], List[Floats2d]]): tag probabilities per token (clinner.TokenTagger.v1),
+        or emission scores per token with a CRF head (clinner.CRFTagger.v1).
     partial_labels (bool): treat labels a doc's corpus does not annotate as unknown (True), or
         as absent like spaCy's ner does (False, for ablations).
     scorer (Optional[Callable]): scoring method, clinner.partial_ner_scorer.v1 by default.
@@ -104,6 +111,11 @@ class ClinicalNER(TrainablePipe):
     def tags(self) -> List[str]:
         """RETURNS (List[str]): the BIO tags, in model column order."""
         return make_tags(self.labels)
+
+    @property
+    def is_crf(self) -> bool:
+        """RETURNS (bool): whether the model is a CRF head (CRF loss and decoder) or a softmax."""
+        return is_crf(self.model)
 
     @property
     def label_data(self) -> List[str]:
@@ -161,9 +173,10 @@ class ClinicalNER(TrainablePipe):
                 f"clinner_ner {self.name!r} has no labels: the examples have no entities and no "
                 "annotated_labels metadata; pass [initialize.components] labels."
             )
-        output = self.model.get_ref("output_layer")
-        if not output.has_dim("nO"):
-            output.set_dim("nO", len(self.tags))
+        for ref in ("output_layer", "crf") if self.is_crf else ("output_layer",):
+            layer = self.model.get_ref(ref)
+            if not layer.has_dim("nO"):
+                layer.set_dim("nO", len(self.tags))
         doc_sample = [eg.x for eg in islice(get_examples(), 10)]
         self.model.initialize(X=doc_sample)
 
@@ -177,9 +190,24 @@ class ClinicalNER(TrainablePipe):
         if not any(len(doc) for doc in docs):
             return [numpy.zeros((0,), dtype="i") for _ in docs]
         scores = self.model.predict(docs)
-        # log of probabilities: Viterbi sums per-token scores along the sequence
         to_numpy = self.model.ops.to_numpy
+        if self.is_crf:
+            return viterbi_bio_batch([to_numpy(s) for s in scores], **self._crf_scores())
+        # log of probabilities: Viterbi sums per-token scores along the sequence
         return viterbi_bio_batch([numpy.log(numpy.maximum(to_numpy(s), 1e-12)) for s in scores])
+
+    def tag_probabilities(self, docs: Iterable[Doc]) -> List[numpy.ndarray]:
+        """Per-token tag probabilities: the softmax outputs, or the CRF's marginals.
+
+        docs (Iterable[Doc]): the documents (annotated by any earlier components).
+        RETURNS (List[ndarray]): per doc, (n_tokens, n_tags) probabilities in make_tags order.
+        """
+        docs = list(docs)
+        if not any(len(doc) for doc in docs):
+            return [numpy.zeros((0, len(self.tags)), dtype="f") for _ in docs]
+        to_numpy = self.model.ops.to_numpy
+        scores = [to_numpy(s) for s in self.model.predict(docs)]
+        return crf_marginals(scores, **self._crf_scores()) if self.is_crf else scores
 
     def set_annotations(self, docs: Iterable[Doc], tag_ids: List[numpy.ndarray]) -> None:
         """Write decoded entities to doc.ents (replacing any there).
@@ -217,8 +245,13 @@ class ClinicalNER(TrainablePipe):
             return losses
         set_dropout_rate(self.model, drop)
         scores, backprop = self.model.begin_update([eg.predicted for eg in examples])
-        loss, d_scores = self.get_loss(examples, scores)
+        loss, d_scores, crf_grads = self._loss_and_gradients(examples, scores)
         backprop(d_scores)
+        if crf_grads:
+            # the transition scores get no backprop (they are not a function of the input)
+            crf = self.model.get_ref("crf")
+            for name, grad in crf_grads.items():
+                crf.inc_grad(name, self.model.ops.asarray(grad))
         if sgd is not None:
             self.finish_update(sgd)
         losses[self.name] += loss
@@ -228,8 +261,23 @@ class ClinicalNER(TrainablePipe):
         """Partial-label loss and its gradient (see module docstring).
 
         examples (Iterable[Example]): the batch.
-        scores (List[Floats2d]): tag probabilities per predicted doc.
+        scores (List[Floats2d]): tag probabilities (or CRF emission scores) per predicted doc.
         RETURNS (Tuple[float, List[Floats2d]]): the loss, gradients per doc.
+        """
+        loss, d_scores, _ = self._loss_and_gradients(examples, scores)
+        return loss, d_scores
+
+    def _crf_scores(self) -> Dict[str, numpy.ndarray]:
+        """RETURNS (Dict[str, ndarray]): the CRF layer's transitions, start and end, as numpy."""
+        crf = self.model.get_ref("crf")
+        return {name: self.model.ops.to_numpy(crf.get_param(name)) for name in CRF_PARAMS}
+
+    def _loss_and_gradients(self, examples: Iterable[Example], scores: List[Floats2d]):
+        """get_loss, plus the CRF score gradients (empty for a softmax head) that update() applies.
+
+        Kept apart from get_loss so that calling get_loss (e.g. to report a dev loss) never
+        accumulates gradients.
+        RETURNS (Tuple[float, List[Floats2d], Dict[str, ndarray]]): loss, d_scores, CRF grads.
         """
         examples = list(examples)
         validate_examples(examples, "ClinicalNER.get_loss")
@@ -245,9 +293,17 @@ class ClinicalNER(TrainablePipe):
             masks.append(mask)
             has_loss.append(supervised)
         ops = self.model.ops
+        if self.is_crf:
+            emissions = [ops.to_numpy(s) for s in scores]
+            loss, d_np, crf_grads = crf_partial_label_loss(
+                emissions, masks, has_loss, **self._crf_scores()
+            )
+            if not numpy.isfinite(loss):
+                raise ValueError(f"NaN/inf loss in {self.name!r}; check learning rate and inputs")
+            return loss, [ops.asarray2f(d) for d in d_np], crf_grads
         probs = numpy.concatenate([ops.to_numpy(s) for s in scores]) if scores else None
         if probs is None or probs.shape[0] == 0:
-            return 0.0, [ops.alloc2f(*s.shape) for s in scores]
+            return 0.0, [ops.alloc2f(*s.shape) for s in scores], {}
         allowed, supervised = numpy.concatenate(masks), numpy.concatenate(has_loss)
         loss, d_flat = partial_label_loss(probs, allowed, supervised)
         if not numpy.isfinite(loss):
@@ -256,7 +312,7 @@ class ClinicalNER(TrainablePipe):
         for s in scores:
             d_scores.append(ops.asarray2f(d_flat[start : start + s.shape[0]]))
             start += s.shape[0]
-        return loss, d_scores
+        return loss, d_scores, {}
 
     def _report_foreign_labels(self, reference: Doc) -> None:
         """Log, once per label, gold entities whose label the pipeline does not predict.

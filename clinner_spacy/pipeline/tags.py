@@ -1,6 +1,6 @@
 """BIO tag sets, partial-label targets and constrained Viterbi decoding for clinner_ner.
 
-Tag layout (the model's output columns; ClinicalNER and the loss rely on it):
+Tag layout (the model's output columns; ClinicalNER, the losses and bio_constraints rely on it):
 index 0 is "O", then "B-L" at 1 + 2*i and "I-L" at 2 + 2*i for the i-th label.
 """
 from typing import Iterable, List, Optional, Sequence, Tuple
@@ -79,16 +79,48 @@ def viterbi_bio(log_probs: numpy.ndarray) -> numpy.ndarray:
     return viterbi_bio_batch([log_probs])[0]
 
 
-def viterbi_bio_batch(batch: Sequence[numpy.ndarray]) -> List[numpy.ndarray]:
+def bio_constraints(n_tags: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """Which tag transitions and first tags a valid BIO sequence may have.
+
+    The one statement of the BIO rule that the CRF lattices (pipeline/crf_loss.py) and the
+    scored Viterbi below share: "I-L" only after "B-L" or "I-L", never first.
+
+    n_tags (int): number of tags, 1 + 2 * number of labels.
+    RETURNS (Tuple[ndarray, ndarray]): bool (n_tags, n_tags) allowed[prev, next], and bool
+        (n_tags,) allowed first tags.
+    """
+    allowed = numpy.ones((n_tags, n_tags), dtype=bool)
+    first = numpy.ones((n_tags,), dtype=bool)
+    for inside in range(2, n_tags, 2):
+        allowed[:, inside] = False
+        allowed[inside - 1, inside] = allowed[inside, inside] = True
+        first[inside] = False
+    return allowed, first
+
+
+def viterbi_bio_batch(
+    batch: Sequence[numpy.ndarray],
+    transitions: Optional[numpy.ndarray] = None,
+    start: Optional[numpy.ndarray] = None,
+    end: Optional[numpy.ndarray] = None,
+) -> List[numpy.ndarray]:
     """Constrained Viterbi for a batch of docs at once (one numpy step per token position).
 
-    Transitions are either allowed (score 0) or forbidden, so each step is a max over the
-    previous column: "O" and "B-L" may follow anything, "I-L" only its own B/I. Docs are
-    padded to the longest; each one's path is read back from its own last token.
+    Without transition scores (the softmax tagger), transitions are either allowed (score 0)
+    or forbidden, so each step is a max over the previous column: "O" and "B-L" may follow
+    anything, "I-L" only its own B/I. With them (the CRF head, models/crf.py), a path scores
+    start[y_0] + sum_t emissions[t, y_t] + sum_t transitions[y_{t-1}, y_t] + end[y_last] over
+    the same valid paths. Docs are padded to the longest; each one's path is read back from its
+    own last token.
 
-    batch (Sequence[ndarray]): per doc, (n_tokens, n_tags) log-probabilities.
+    batch (Sequence[ndarray]): per doc, (n_tokens, n_tags) log-probabilities or emission scores.
+    transitions (Optional[ndarray]): (n_tags, n_tags) scores [prev, next]; None for none.
+    start (Optional[ndarray]): (n_tags,) first-tag scores; None for zeros.
+    end (Optional[ndarray]): (n_tags,) last-tag scores; None for zeros.
     RETURNS (List[ndarray]): per doc, (n_tokens,) int tag indices, a valid BIO sequence.
     """
+    if transitions is not None or start is not None or end is not None:
+        return _viterbi_scored(batch, transitions, start, end)
     lengths = [len(lp) for lp in batch]
     n_docs, n_max = len(batch), max(lengths, default=0)
     if n_max == 0:
@@ -118,6 +150,50 @@ def viterbi_bio_batch(batch: Sequence[numpy.ndarray]) -> List[numpy.ndarray]:
             score = new + scores[:, t]
         for d in ends.get(t, ()):
             final[d] = score[d]
+    return _backtrack(lengths, final, back)
+
+
+def _pad(batch: Sequence[numpy.ndarray]) -> Tuple[List[int], numpy.ndarray]:
+    """Stack per-doc (n_tokens, n_tags) scores into (n_docs, n_max, n_tags) float64, zero-padded."""
+    lengths = [len(lp) for lp in batch]
+    n_tags = batch[0].shape[1]
+    scores = numpy.zeros((len(batch), max(lengths), n_tags), dtype="f8")
+    for d, lp in enumerate(batch):
+        scores[d, : len(lp)] = lp
+    return lengths, scores
+
+
+def _viterbi_scored(batch, transitions, start, end) -> List[numpy.ndarray]:
+    """viterbi_bio_batch with transition/start/end scores: a (docs, prev, next) max per step."""
+    if max((len(lp) for lp in batch), default=0) == 0:
+        return [numpy.zeros((0,), dtype="i") for _ in batch]
+    lengths, scores = _pad(batch)
+    n_docs, n_max, n_tags = scores.shape
+    allowed, first = bio_constraints(n_tags)
+    zeros = numpy.zeros((n_tags,), dtype="f8")
+    trans = numpy.zeros((n_tags, n_tags)) if transitions is None else numpy.asarray(transitions, dtype="f8")
+    trans = numpy.where(allowed, trans, -numpy.inf)
+    start = zeros if start is None else numpy.asarray(start, dtype="f8")
+    end = zeros if end is None else numpy.asarray(end, dtype="f8")
+    score = scores[:, 0] + numpy.where(first, start, -numpy.inf)
+    back = numpy.zeros((n_docs, n_max, n_tags), dtype="i")
+    final = numpy.zeros((n_docs, n_tags))
+    ends = {}
+    for d, n in enumerate(lengths):
+        ends.setdefault(n - 1, []).append(d)
+    for t in range(n_max):
+        if t > 0:
+            cand = score[:, :, None] + trans[None]  # (docs, prev, next)
+            best = cand.argmax(axis=1)
+            back[:, t] = best
+            score = numpy.take_along_axis(cand, best[:, None, :], axis=1)[:, 0] + scores[:, t]
+        for d in ends.get(t, ()):
+            final[d] = score[d] + end
+    return _backtrack(lengths, final, back)
+
+
+def _backtrack(lengths: List[int], final: numpy.ndarray, back: numpy.ndarray) -> List[numpy.ndarray]:
+    """Read each doc's best path back from its best last tag through the back-pointers."""
     paths = []
     for d, n in enumerate(lengths):
         path = numpy.zeros((n,), dtype="i")

@@ -47,8 +47,8 @@ def tagger_probabilities(nlp: Language, tagger: Optional[str], docs: List[Doc]) 
     """
     if tagger is None or not any(len(doc) for doc in docs):
         return [None] * len(docs)
-    ner = nlp.get_pipe(tagger)
-    return [ner.model.ops.to_numpy(s) for s in ner.model.predict(docs)]
+    # the softmax outputs, or the marginals of a CRF head (whose raw outputs are not probabilities)
+    return nlp.get_pipe(tagger).tag_probabilities(docs)
 
 
 def pseudo_docs(doc: Doc, decisions: List[UnitDecision], unit: str) -> List[Doc]:
