@@ -7,7 +7,7 @@ are checked before the first is translated; existing outputs are overwritten onl
 (project.yml passes --force: weasel re-runs the command only when an input changed).
 """
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Union
 
 from ..projection.project import DEFAULT_MAX_LOSS
 
@@ -31,6 +31,7 @@ def translate_splits(
     tgt_lang: str = "en",
     translator: str,
     nllb_model_dir: Optional[Union[str, Path]] = None,
+    nllb_options: Optional[Dict[str, Any]] = None,
     cache: Optional[Union[str, Path]] = None,
     output_dir: Union[str, Path],
     force: bool = False,
@@ -45,13 +46,15 @@ def translate_splits(
     src_lang, tgt_lang (str): ISO 639-1 codes.
     translator (str): "apertium" or "nllb" (translate/registry.py).
     nllb_model_dir (Optional[Union[str, Path]]): the CTranslate2 NLLB folder (`clinner convert-nllb`).
+    nllb_options (Optional[Dict[str, Any]]): NLLB run options (device, compute_type, beam_size,
+        max_decoding_length, sort_by_length); ignored by the other translators.
     cache (Optional[Union[str, Path]]): the SQLite translation cache, None for none.
     output_dir (Union[str, Path]): translated/<translator>/<lang>.
     force (bool): overwrite existing outputs.
     allow_empty (bool): accept a split without documents.
     max_loss (float): see projection.project.Projector.
-    cache_stats (Optional[Dict[str, object]]): filled with the cache's hits, misses and
-        description, when a cache is used.
+    cache_stats (Optional[Dict[str, object]]): filled with the cache's hits, misses, cut
+        translations ("truncated") and description, when a cache is used.
     RETURNS (Dict[str, dict]): split -> projection report (as written to <split>.report.json).
     """
     from ..checks import check_not_empty, check_output_dir
@@ -70,7 +73,7 @@ def translate_splits(
         check_projection_paths(p["input"], p["output"], p["report"], force=force)
     for p in paths.values():  # an empty split is found before the first one is written
         check_not_empty(len(read_docs(p["input"])), p["input"], allow_empty=allow_empty)
-    options = {"model_dir": nllb_model_dir} if translator in NLLB_NAMES else {}
+    options = {"model_dir": nllb_model_dir, **(nllb_options or {})} if translator in NLLB_NAMES else {}
     backend = get_translator(translator, **options)
     if cache:
         backend = CachedTranslator(backend, cache, progress=False)
@@ -81,5 +84,5 @@ def translate_splits(
                                 show_progress=True, allow_empty=allow_empty, max_loss=max_loss)
         reports[split] = report.to_dict()
     if cache_stats is not None and isinstance(backend, CachedTranslator):
-        cache_stats.update(backend.stats, describe=backend.describe())
+        cache_stats.update(backend.stats, truncated=backend.truncated, describe=backend.describe())
     return reports
