@@ -50,7 +50,7 @@ def test_jsonl_offsets_and_ids(ruler, tmp_path):
     for record in records:
         assert record["entities"] and all(record["text"][e["start"]:e["end"]] == e["text"] for e in record["entities"])
     assert records[2]["entities"][1] == {"start": 24, "end": 29, "label": "DISORDER", "text": "cough"}
-    assert "7 docs, 18 entities" in text and "docs/s" in text
+    assert "7 docs, 20 entities" in text and "docs/s" in text
 
 
 def test_txt_one_document_per_line(ruler, tmp_path):
