@@ -59,8 +59,7 @@ def connect(address: Optional[str] = None, *, num_cpus: Optional[int] = None,
     RETURNS (bool): whether this call initialised Ray (and should shut it down).
     """
     ray = require_ray()
-    if ray.is_initialized():
-        return False
+    # an explicit address is checked even when Ray is up: a typo must not pass unnoticed
     if address and address != "auto":
         host, port = _host_port(address)
         try:
@@ -70,6 +69,8 @@ def connect(address: Optional[str] = None, *, num_cpus: Optional[int] = None,
                 f"cannot reach the Ray cluster at {address} ({err.__class__.__name__}: {err}; waited at most "
                 f"{connect_timeout:g}s); is `ray start --head` running there, and is the port open?"
             ) from None
+    if ray.is_initialized():
+        return False
     try:
         ray.init(address=address, num_cpus=num_cpus if not address else None, include_dashboard=False,
                  log_to_driver=False, configure_logging=False)

@@ -99,6 +99,11 @@ def annotate_cli(
     from ..checks import check_output_file
 
     options = {"address": address, "num_workers": num_workers, "connect_timeout": connect_timeout}
+    if engine == "ray":
+        import logging
+
+        # Ray Data logs every execution plan at INFO; the command prints its own progress
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
     try:
         check_output_file(summary_path, inputs=[input_path, output], force=force)
         summary = annotate_corpus(

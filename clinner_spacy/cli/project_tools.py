@@ -98,6 +98,9 @@ def translate_corpus_cli(
         None, "--sort-by-length/--no-sort-by-length",
         help="nllb: translate each distinct part once in length-sorted batches (same output); default on",
     ),
+    engine: str = typer.Option("local", "--engine", help="local, or ray: the translator on Ray actors (docs/ray.md)"),
+    address: str = typer.Option(None, "--address", help="ray: an existing cluster (host:port, ray://host:port, auto)"),
+    num_workers: int = typer.Option(None, "--num-workers", help="ray: translator actors; default 2"),
     cache: Path = typer.Option(
         None, "--cache",
         help="SQLite translation cache; default .cache/translations.sqlite in a project folder, else the user "
@@ -127,10 +130,12 @@ def translate_corpus_cli(
         options.pop("model_dir", None)
         reports = translate_splits(corpus_dir=corpus_dir, splits=splits.replace(",", " ").split(), src_lang=src,
                                    tgt_lang=tgt, translator=translator, nllb_model_dir=nllb_model_dir,
-                                   nllb_options=options,
+                                   nllb_options=options, engine=engine,
+                                   engine_options={"num_workers": num_workers, "address": address},
                                    cache=None if no_cache else cache or default_cache_path(), output_dir=output_dir,
                                    force=force, allow_empty=allow_empty, max_loss=max_loss, cache_stats=cache_stats)
-    except (TranslationError, ValueError, FileNotFoundError, FileExistsError, RuntimeError) as err:
+    except (TranslationError, ValueError, FileNotFoundError, FileExistsError, RuntimeError, ImportError,
+            ConnectionError) as err:
         msg.fail(str(err), exits=1)
     for split, rep in reports.items():
         msg.good(f"{split}: {rep['docs']} docs, {rep['placed']}/{rep['entities']} entities placed "

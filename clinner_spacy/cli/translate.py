@@ -66,6 +66,21 @@ def translate_cli(
         "--sort-by-length/--no-sort-by-length",
         help="nllb: translate each distinct part once in length-sorted batches (same output); default on",
     ),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="local, or ray: the translator on a pool of Ray actors; the cache stays on this machine (docs/ray.md)",
+    ),
+    address: Optional[str] = typer.Option(
+        None,
+        "--address",
+        help="ray: an existing cluster (host:port, ray://host:port or auto); default a local one",
+    ),
+    num_workers: Optional[int] = typer.Option(
+        None,
+        "--num-workers",
+        help="ray: translator actors (each loads the model once); default 2",
+    ),
     cache: Optional[Path] = typer.Option(
         None,
         "--cache",
@@ -123,7 +138,7 @@ def translate_cli(
     from ..projection.docbin import check_projection_paths, project_docbin
     from ..translate.base import TranslationError
     from ..translate.cache import CachedTranslator, default_cache_path
-    from ..translate.registry import get_translator
+    from ..translate.registry import build_backend
 
     report_path = report or output_path.with_suffix(".report.json")
     try:
@@ -140,7 +155,7 @@ def translate_cli(
 
         locators = default_locators() + [EmbeddingLocator(e5_encoder())]
     try:
-        backend = get_translator(translator, **options)
+        backend = build_backend(translator, options, engine=engine, num_workers=num_workers, address=address)
         if not no_cache:
             # our own bar counts all sentences; the cache's per-call bar would only flicker
             backend = CachedTranslator(backend, cache or default_cache_path(), progress=False)
@@ -150,8 +165,12 @@ def translate_cli(
             span_keys=span_key, locators=locators, report_path=report_path, force=force, show_progress=True,
             allow_empty=allow_empty, max_loss=max_loss,
         )
-    except (TranslationError, FileNotFoundError, FileExistsError, ValueError, TypeError, ImportError) as err:
+    except (TranslationError, FileNotFoundError, FileExistsError, ValueError, TypeError, ImportError,
+            ConnectionError) as err:
         msg.fail(str(err), exits=1)
+    finally:
+        if "backend" in locals():
+            _close(backend)
     data = result.to_dict()
     msg.good(
         f"{data['docs']} docs, {data['sentences']} sentences -> {output_path}",
@@ -165,6 +184,13 @@ def translate_cli(
     msg.text(f"Report: {report_path} and {report_path.with_suffix('.md')}")
     if hasattr(backend, "describe"):
         msg.text(f"Cache: {backend.describe()}")
+
+
+def _close(backend) -> None:
+    """Stop a Ray backend's actors (and the local Ray it started), cached or not."""
+    for obj in (backend, getattr(backend, "translator", None)):
+        if obj is not None and hasattr(obj, "actors"):
+            obj.close()
 
 
 def nllb_run_options(

@@ -33,6 +33,8 @@ def translate_splits(
     nllb_model_dir: Optional[Union[str, Path]] = None,
     nllb_options: Optional[Dict[str, Any]] = None,
     cache: Optional[Union[str, Path]] = None,
+    engine: str = "local",
+    engine_options: Optional[Dict[str, Any]] = None,
     output_dir: Union[str, Path],
     force: bool = False,
     allow_empty: bool = False,
@@ -49,6 +51,8 @@ def translate_splits(
     nllb_options (Optional[Dict[str, Any]]): NLLB run options (device, compute_type, beam_size,
         max_decoding_length, sort_by_length); ignored by the other translators.
     cache (Optional[Union[str, Path]]): the SQLite translation cache, None for none.
+    engine (str): "local", or "ray" (the translator on Ray actors; translate/ray_pool.py).
+    engine_options (Optional[Dict[str, Any]]): the Ray engine's num_workers, address, connect_timeout.
     output_dir (Union[str, Path]): translated/<translator>/<lang>.
     force (bool): overwrite existing outputs.
     allow_empty (bool): accept a split without documents.
@@ -61,7 +65,7 @@ def translate_splits(
     from ..docbins import read_docs
     from ..projection.docbin import check_projection_paths, project_docbin
     from ..translate.cache import CachedTranslator
-    from ..translate.registry import get_translator
+    from ..translate.registry import build_backend
 
     if not splits:
         raise ValueError("no splits to translate")
@@ -74,15 +78,18 @@ def translate_splits(
     for p in paths.values():  # an empty split is found before the first one is written
         check_not_empty(len(read_docs(p["input"])), p["input"], allow_empty=allow_empty)
     options = {"model_dir": nllb_model_dir, **(nllb_options or {})} if translator in NLLB_NAMES else {}
-    backend = get_translator(translator, **options)
-    if cache:
-        backend = CachedTranslator(backend, cache, progress=False)
+    raw = build_backend(translator, options, engine=engine, **(engine_options or {}))
+    backend = CachedTranslator(raw, cache, progress=False) if cache else raw
     reports = {}
-    for split, p in paths.items():
-        report = project_docbin(input_path=p["input"], output_path=p["output"], translator=backend,
-                                src_lang=src_lang, tgt_lang=tgt_lang, report_path=p["report"], force=force,
-                                show_progress=True, allow_empty=allow_empty, max_loss=max_loss)
-        reports[split] = report.to_dict()
+    try:
+        for split, p in paths.items():
+            report = project_docbin(input_path=p["input"], output_path=p["output"], translator=backend,
+                                    src_lang=src_lang, tgt_lang=tgt_lang, report_path=p["report"], force=force,
+                                    show_progress=True, allow_empty=allow_empty, max_loss=max_loss)
+            reports[split] = report.to_dict()
+    finally:
+        if hasattr(raw, "actors"):  # a Ray backend: stop its actors
+            raw.close()
     if cache_stats is not None and isinstance(backend, CachedTranslator):
         cache_stats.update(backend.stats, truncated=backend.truncated, describe=backend.describe())
     return reports

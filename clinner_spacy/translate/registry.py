@@ -38,6 +38,40 @@ def get_translator(name: str, /, **options: Any) -> Translator:
     raise ValueError(f"Unknown translator {name!r}; choose one of: {', '.join(TRANSLATOR_NAMES)}")
 
 
+#: where translation runs: this process, or a pool of Ray actors (ray_pool.py)
+ENGINES = ("local", "ray")
+
+
+def build_backend(
+    name: str,
+    options: Dict[str, Any],
+    *,
+    engine: str = "local",
+    num_workers: Optional[int] = None,
+    address: Optional[str] = None,
+    connect_timeout: Optional[float] = None,
+) -> Translator:
+    """The translator a command runs: get_translator, or the same on Ray actors.
+
+    name (str), options (Dict[str, Any]): as for get_translator.
+    engine (str): "local" or "ray".
+    num_workers (Optional[int]), address (Optional[str]), connect_timeout (Optional[float]):
+        the Ray engine's actors and cluster (refused for the local engine).
+    RETURNS (Translator): the backend (wrap it in CachedTranslator on the driver).
+    """
+    ray_options = {"num_workers": num_workers, "address": address, "connect_timeout": connect_timeout}
+    given = {k: v for k, v in ray_options.items() if v is not None}
+    if engine == "local":
+        if given:
+            raise ValueError(f"{', '.join('--' + k.replace('_', '-') for k in given)} apply to --engine ray, not local")
+        return get_translator(name, **options)
+    if engine == "ray":
+        from .ray_pool import RayTranslator
+
+        return RayTranslator(name, options, **given)
+    raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+
+
 @registry.misc("clinner.ApertiumTranslator.v1")
 def make_apertium_translator(
     keep_unknown_marks: bool = False,
