@@ -8,9 +8,10 @@ copy of the model folder (a real cluster's nodes need not share a file system). 
 (DataContext.execution_options.preserve_order), so the output is the local engine's,
 record for record, and shards (shards.py) are cut from the stream as on the local engine.
 
-Actors restart when their process dies and their batch is retried (max_restarts,
-max_task_retries = -1, Ray Data's default made explicit): a killed worker costs its batch,
-not the run. connect() checks an --address with a plain TCP connection first, so an
+Actors restart when their process dies and their batch is retried: Ray Data's actor pools
+default to max_restarts = max_task_retries = -1 (passing them ourselves is deprecated since
+Ray 2.5x), and tests/test_annotate_ray.py kills a worker to check it: a killed worker costs
+its batch, not the run. connect() checks an --address with a plain TCP connection first, so an
 unreachable cluster is an error naming it within connect_timeout seconds, not a hang.
 """
 import json
@@ -150,10 +151,9 @@ class RayEngine:
             PipelineActor,
             fn_constructor_args=(self._pipeline, self.batch_size, self.before_batch),
             batch_size=self.batch_size,
-            compute=ray.data.ActorPoolStrategy(size=self.num_workers),
+            # no more actors than blocks: an idle actor would only cost its start-up
+            compute=ray.data.ActorPoolStrategy(size=min(self.num_workers, n_blocks)),
             num_cpus=1,
-            max_restarts=-1,
-            max_task_retries=-1,
         )
         logger.info("ray: %d records, %d actors, batches of %d", len(items), self.num_workers, self.batch_size)
         for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
