@@ -17,7 +17,7 @@ unreachable cluster is an error naming it within connect_timeout seconds, not a 
 import json
 import pickle
 import socket
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional
 
 from spacy.language import Language
 

@@ -13,7 +13,6 @@ restarted if their process dies and their batch is retried (max_restarts, max_ta
 from typing import Any, Dict, List, Optional, Sequence
 
 from ..util import logger
-from .base import Translator
 
 DEFAULT_BATCH = 64
 
