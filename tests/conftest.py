@@ -58,3 +58,13 @@ def tiny_ct2(tiny_hf, tmp_path_factory):
     result = CliRunner().invoke(load_commands(), ["convert-nllb", str(tiny_hf), str(out), "--quantization", "int8"])
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """One local Ray instance (2 CPUs) for every Ray test: starting one costs ~10 s."""
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield ray
+    ray.shutdown()

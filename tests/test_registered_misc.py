@@ -64,6 +64,16 @@ def test_nllb_translator(tiny_ct2):
     assert out[1] == ""
 
 
+def test_nllb_translator_v2(tiny_ct2):
+    translator = _resolve({
+        "@misc": "clinner.NLLBTranslator.v2", "model_dir": str(tiny_ct2), "device": "cpu", "beam_size": 1,
+        "max_input_length": 12, "max_decoding_length": 8, "sort_by_length": True,
+    })
+    assert translator.sort_by_length and translator.compute_type == "auto"
+    out = _translates(translator, ["el paciente presenta dolor.", "", "el paciente presenta dolor."])
+    assert out[1] == "" and out[0] == out[2]
+
+
 def test_cached_translator(tmp_path):
     translator = _resolve({
         "@misc": "clinner.CachedTranslator.v1", "cache_path": str(tmp_path / "cache.sqlite"), "chunk_size": 1,
@@ -97,6 +107,7 @@ CASES = {
     "clinner.IdentityTranslator.v1": test_identity_translator,
     "clinner.ApertiumTranslator.v1": test_apertium_translator,
     "clinner.NLLBTranslator.v1": test_nllb_translator,
+    "clinner.NLLBTranslator.v2": test_nllb_translator_v2,
     "clinner.CachedTranslator.v1": test_cached_translator,
     "clinner.project_docbin.v1": test_project_docbin,
 }

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "assets",
     "translate",
     "translate_models",
+    "annotate",
     "sample",
     "evaluate",
     "project_tools",

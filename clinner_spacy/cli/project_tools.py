@@ -114,6 +114,22 @@ def translate_corpus_cli(
     tgt: str = typer.Option("en", "--tgt", help="Target language (ISO 639-1)"),
     translator: str = typer.Option("apertium", "--translator", help="apertium or nllb"),
     nllb_model_dir: Path = typer.Option(None, "--nllb-model-dir", help="CTranslate2 NLLB folder (used by nllb only)"),
+    device: str = typer.Option(None, "--device", help="nllb: cpu, cuda or auto (default; cuda if CTranslate2 sees a GPU)"),
+    compute_type: str = typer.Option(
+        None, "--compute-type", help="nllb: CTranslate2 compute type; default auto (int8 on cpu, int8_float16 on cuda)"
+    ),
+    beam_size: int = typer.Option(None, "--beam-size", help="nllb: beam width, 1 is greedy; default 4"),
+    max_decoding_length: int = typer.Option(
+        None, "--max-decoding-length",
+        help="nllb: most target tokens per sentence part; outputs reaching it are counted as cut and not cached; default 256",
+    ),
+    sort_by_length: bool = typer.Option(
+        None, "--sort-by-length/--no-sort-by-length",
+        help="nllb: translate each distinct part once in length-sorted batches (same output); default on",
+    ),
+    engine: str = typer.Option("local", "--engine", help="local, or ray: the translator on Ray actors (docs/ray.md)"),
+    address: str = typer.Option(None, "--address", help="ray: an existing cluster (host:port, ray://host:port, auto)"),
+    num_workers: int = typer.Option(None, "--num-workers", help="ray: translator actors; default 2"),
     cache: Path = typer.Option(
         None, "--cache",
         help="SQLite translation cache; default .cache/translations.sqlite in a project folder, else the user "
@@ -133,19 +149,29 @@ def translate_corpus_cli(
     from ..project.translate import translate_splits
     from ..translate.base import TranslationError
     from ..translate.cache import default_cache_path
-    from .translate import translator_options
+    from .translate import nllb_run_options, translator_options
 
     cache_stats: dict = {}
     try:
-        translator_options(translator, nllb_model_dir, "--nllb-model-dir", model_dir_elsewhere=True)
+        nllb = nllb_run_options(device=device, compute_type=compute_type, beam_size=beam_size,
+                                max_decoding_length=max_decoding_length, sort_by_length=sort_by_length)
+        options = translator_options(translator, nllb_model_dir, "--nllb-model-dir", model_dir_elsewhere=True, nllb=nllb)
+        options.pop("model_dir", None)
         reports = translate_splits(corpus_dir=corpus_dir, splits=splits.replace(",", " ").split(), src_lang=src,
                                    tgt_lang=tgt, translator=translator, nllb_model_dir=nllb_model_dir,
+                                   nllb_options=options, engine=engine,
+                                   engine_options={"num_workers": num_workers, "address": address},
                                    cache=None if no_cache else cache or default_cache_path(), output_dir=output_dir,
                                    force=force, allow_empty=allow_empty, max_loss=max_loss, cache_stats=cache_stats)
-    except (TranslationError, ValueError, FileNotFoundError, FileExistsError, RuntimeError) as err:
+    except (TranslationError, ValueError, FileNotFoundError, FileExistsError, RuntimeError, ImportError,
+            ConnectionError) as err:
         msg.fail(str(err), exits=1)
     for split, rep in reports.items():
         msg.good(f"{split}: {rep['docs']} docs, {rep['placed']}/{rep['entities']} entities placed "
                  f"({100 * (rep['placed_share'] or 0):.1f}%), {len(rep['lost'])} lost -> {output_dir / split}.spacy")
+    truncated = sum(rep.get("truncated_translations", 0) for rep in reports.values())
+    if truncated:
+        msg.warn(f"{truncated} translations were cut at --max-decoding-length (truncated_translations in the "
+                 "split reports; they are not cached); raise the limit")
     if cache_stats:
         msg.text(f"Cache: {cache_stats['describe']}")

@@ -7,7 +7,7 @@ are checked before the first is translated; existing outputs are overwritten onl
 (project.yml passes --force: weasel re-runs the command only when an input changed).
 """
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Union
 
 from ..projection.project import DEFAULT_MAX_LOSS
 
@@ -31,7 +31,10 @@ def translate_splits(
     tgt_lang: str = "en",
     translator: str,
     nllb_model_dir: Optional[Union[str, Path]] = None,
+    nllb_options: Optional[Dict[str, Any]] = None,
     cache: Optional[Union[str, Path]] = None,
+    engine: str = "local",
+    engine_options: Optional[Dict[str, Any]] = None,
     output_dir: Union[str, Path],
     force: bool = False,
     allow_empty: bool = False,
@@ -45,20 +48,24 @@ def translate_splits(
     src_lang, tgt_lang (str): ISO 639-1 codes.
     translator (str): "apertium" or "nllb" (translate/registry.py).
     nllb_model_dir (Optional[Union[str, Path]]): the CTranslate2 NLLB folder (`clinner convert-nllb`).
+    nllb_options (Optional[Dict[str, Any]]): NLLB run options (device, compute_type, beam_size,
+        max_decoding_length, sort_by_length); ignored by the other translators.
     cache (Optional[Union[str, Path]]): the SQLite translation cache, None for none.
+    engine (str): "local", or "ray" (the translator on Ray actors; translate/ray_pool.py).
+    engine_options (Optional[Dict[str, Any]]): the Ray engine's num_workers, address, connect_timeout.
     output_dir (Union[str, Path]): translated/<translator>/<lang>.
     force (bool): overwrite existing outputs.
     allow_empty (bool): accept a split without documents.
     max_loss (float): see projection.project.Projector.
-    cache_stats (Optional[Dict[str, object]]): filled with the cache's hits, misses and
-        description, when a cache is used.
+    cache_stats (Optional[Dict[str, object]]): filled with the cache's hits, misses, cut
+        translations ("truncated") and description, when a cache is used.
     RETURNS (Dict[str, dict]): split -> projection report (as written to <split>.report.json).
     """
     from ..checks import check_not_empty, check_output_dir
     from ..docbins import read_docs
     from ..projection.docbin import check_projection_paths, project_docbin
     from ..translate.cache import CachedTranslator
-    from ..translate.registry import get_translator
+    from ..translate.registry import build_backend
 
     if not splits:
         raise ValueError("no splits to translate")
@@ -70,16 +77,19 @@ def translate_splits(
         check_projection_paths(p["input"], p["output"], p["report"], force=force)
     for p in paths.values():  # an empty split is found before the first one is written
         check_not_empty(len(read_docs(p["input"])), p["input"], allow_empty=allow_empty)
-    options = {"model_dir": nllb_model_dir} if translator in NLLB_NAMES else {}
-    backend = get_translator(translator, **options)
-    if cache:
-        backend = CachedTranslator(backend, cache, progress=False)
+    options = {"model_dir": nllb_model_dir, **(nllb_options or {})} if translator in NLLB_NAMES else {}
+    raw = build_backend(translator, options, engine=engine, **(engine_options or {}))
+    backend = CachedTranslator(raw, cache, progress=False) if cache else raw
     reports = {}
-    for split, p in paths.items():
-        report = project_docbin(input_path=p["input"], output_path=p["output"], translator=backend,
-                                src_lang=src_lang, tgt_lang=tgt_lang, report_path=p["report"], force=force,
-                                show_progress=True, allow_empty=allow_empty, max_loss=max_loss)
-        reports[split] = report.to_dict()
+    try:
+        for split, p in paths.items():
+            report = project_docbin(input_path=p["input"], output_path=p["output"], translator=backend,
+                                    src_lang=src_lang, tgt_lang=tgt_lang, report_path=p["report"], force=force,
+                                    show_progress=True, allow_empty=allow_empty, max_loss=max_loss)
+            reports[split] = report.to_dict()
+    finally:
+        if hasattr(raw, "actors"):  # a Ray backend: stop its actors
+            raw.close()
     if cache_stats is not None and isinstance(backend, CachedTranslator):
-        cache_stats.update(backend.stats, describe=backend.describe())
+        cache_stats.update(backend.stats, truncated=backend.truncated, describe=backend.describe())
     return reports

@@ -146,6 +146,8 @@ class Projector:
             src_lang=self.src_lang, tgt_lang=self.tgt_lang, text_from=self.text_from,
             translator={"name": self.translator.name, **self.translator.cache_signature()},
         )
+        # translate.nllb_ct2 and translate.cache count the outputs they cut; this run's share
+        truncated_before = getattr(self.translator, "truncated", 0)
         per_doc: List[List[Job]] = []
         for i, doc in enumerate(docs):
             lang = get_meta(doc, "lang")
@@ -173,6 +175,7 @@ class Projector:
         for job in jobs:
             self._place_fallback(job, alone)
         report.texts_translated = len(set(done) | set(alone))
+        report.truncated = getattr(self.translator, "truncated", 0) - truncated_before
         out = []
         for doc, doc_jobs in zip(docs, per_doc):
             out.append(build_doc(doc, doc_jobs, self, report))

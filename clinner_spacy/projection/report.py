@@ -44,6 +44,8 @@ class ProjectionReport:
     lost: List[Dict[str, Any]] = field(default_factory=list)
     dropped: List[Dict[str, Any]] = field(default_factory=list)
     texts_translated: int = 0
+    #: translations the backend cut at its decoding length limit (NLLB max_decoding_length)
+    truncated: int = 0
     seconds: float = 0.0
 
     def count(self, label: str, method: str) -> None:
@@ -76,6 +78,7 @@ class ProjectionReport:
             "tag_residue": self.tag_residue,
             "ambiguous_fallbacks": self.ambiguous,
             "texts_translated": self.texts_translated,
+            "truncated_translations": self.truncated,
             "seconds": round(self.seconds, 3),
             "sentences_per_second": round(self.sentences / self.seconds, 2) if self.seconds else None,
             "lost": self.lost,
@@ -94,6 +97,12 @@ class ProjectionReport:
             "| label | entities | " + " | ".join(methods) + " | placed |",
             "|---|---:|" + "---:|" * (len(methods) + 1),
         ]
+        if self.truncated:
+            lines[1:1] = [
+                f"Warning: {self.truncated} translations were cut at the translator's decoding length limit "
+                "(raise --max-decoding-length).",
+                "",
+            ]
         rows = list(sorted(data["by_label"].items())) + [("total", data["by_method"])]
         for label, counts in rows:
             n = sum(counts.values())

@@ -16,7 +16,12 @@ class UnsupportedLanguagePair(TranslationError):
 
 @runtime_checkable
 class Translator(Protocol):
-    """Translates batches of sentences, keeping one output line per input line."""
+    """Translates batches of sentences, keeping one output line per input line.
+
+    A backend that can cut an output (NLLB at max_decoding_length) may also set
+    `last_truncated` (List[int]): the indices, into the texts of its last translate() call,
+    of translations it cut. CachedTranslator reads it to keep those out of the cache.
+    """
 
     #: short backend name, e.g. "apertium", "nllb-ct2"; part of every cache key
     name: str

@@ -161,6 +161,9 @@ class CachedTranslator:
         # empty translations of non-empty sentences: returned, never cached (a broken backend
         # must not poison later runs); projection decides whether they are an error
         self.empty = 0
+        # translations the backend says it cut (NLLB at max_decoding_length, its
+        # last_truncated): returned, never cached, so every rerun reports them again
+        self.truncated = 0
 
     def cache_signature(self) -> Dict[str, str]:
         return self.translator.cache_signature()
@@ -175,6 +178,8 @@ class CachedTranslator:
         text = f"{self.hits} hits, {self.misses} misses ({self.cache.path})"
         if self.empty:
             text += f"; {self.empty} empty translations not cached"
+        if self.truncated:
+            text += f"; {self.truncated} translations cut at the decoding length limit, not cached"
         return text
 
     def _keys(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> List[Optional[str]]:
@@ -222,9 +227,11 @@ class CachedTranslator:
                         f"{self.name} returned {len(targets)} translations for {len(sources)} "
                         f"sentences ({src_lang}->{tgt_lang}); nothing from this chunk was cached"
                     )
+                cut = set(getattr(self.translator, "last_truncated", None) or ())
+                self.truncated += len(cut)
                 rows = [(k, self.name, src_lang, tgt_lang, s, t) for k, s, t in zip(chunk, sources, targets)]
-                kept = [row for row in rows if row[5].strip() or not row[4].strip()]
-                self.empty += len(rows) - len(kept)
+                kept = [row for i, row in enumerate(rows) if i not in cut and (row[5].strip() or not row[4].strip())]
+                self.empty += sum(1 for i, row in enumerate(rows) if i not in cut and not row[5].strip() and row[4].strip())
                 self.cache.put_many(kept)
                 found.update(zip(chunk, targets))
                 self.misses += len(chunk)

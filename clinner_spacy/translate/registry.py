@@ -38,6 +38,40 @@ def get_translator(name: str, /, **options: Any) -> Translator:
     raise ValueError(f"Unknown translator {name!r}; choose one of: {', '.join(TRANSLATOR_NAMES)}")
 
 
+#: where translation runs: this process, or a pool of Ray actors (ray_pool.py)
+ENGINES = ("local", "ray")
+
+
+def build_backend(
+    name: str,
+    options: Dict[str, Any],
+    *,
+    engine: str = "local",
+    num_workers: Optional[int] = None,
+    address: Optional[str] = None,
+    connect_timeout: Optional[float] = None,
+) -> Translator:
+    """The translator a command runs: get_translator, or the same on Ray actors.
+
+    name (str), options (Dict[str, Any]): as for get_translator.
+    engine (str): "local" or "ray".
+    num_workers (Optional[int]), address (Optional[str]), connect_timeout (Optional[float]):
+        the Ray engine's actors and cluster (refused for the local engine).
+    RETURNS (Translator): the backend (wrap it in CachedTranslator on the driver).
+    """
+    ray_options = {"num_workers": num_workers, "address": address, "connect_timeout": connect_timeout}
+    given = {k: v for k, v in ray_options.items() if v is not None}
+    if engine == "local":
+        if given:
+            raise ValueError(f"{', '.join('--' + k.replace('_', '-') for k in given)} apply to --engine ray, not local")
+        return get_translator(name, **options)
+    if engine == "ray":
+        from .ray_pool import RayTranslator
+
+        return RayTranslator(name, options, **given)
+    raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+
+
 @registry.misc("clinner.ApertiumTranslator.v1")
 def make_apertium_translator(
     keep_unknown_marks: bool = False,
@@ -98,6 +132,62 @@ def make_nllb_translator(
         max_decoding_length=max_decoding_length,
         inter_threads=inter_threads,
         intra_threads=intra_threads,
+    )
+
+
+@registry.misc("clinner.NLLBTranslator.v2")
+def make_nllb_translator_v2(
+    model_dir: Path,
+    sp_model: Optional[Path] = None,
+    device: str = "auto",
+    compute_type: str = "auto",
+    beam_size: int = 4,
+    max_batch_tokens: int = 4096,
+    max_input_length: int = 256,
+    max_decoding_length: int = 256,
+    sort_by_length: bool = True,
+    inter_threads: int = 1,
+    intra_threads: int = 0,
+    length_penalty: float = 1.0,
+    repetition_penalty: float = 1.0,
+    no_repeat_ngram_size: int = 0,
+) -> Translator:
+    """NLLB through CTranslate2, with the run options of issue 12 (v1 is kept as it was).
+
+    New against v1: device and compute_type default to "auto" (cuda with int8_float16 where
+    CTranslate2 sees a GPU, else cpu with int8); sort_by_length (translate each distinct
+    part once, by length; same output); the decoding penalties. Outputs cut at
+    max_decoding_length are counted and never cached (nllb_ct2.py).
+
+    model_dir (Path): the CTranslate2 model folder (`clinner convert-nllb` makes one).
+    sp_model (Optional[Path]): the sentencepiece model; default the one in model_dir.
+    device (str): "cpu", "cuda" or "auto".
+    compute_type (str): "auto" or a CTranslate2 compute type ("int8", "int8_float16", ...).
+    beam_size (int): beam width (1 = greedy).
+    max_batch_tokens (int): token budget per batch.
+    max_input_length (int): longer sentences are split, never truncated.
+    max_decoding_length (int): maximum target tokens per part, language token included.
+    sort_by_length (bool): length-sorted batches of distinct parts.
+    inter_threads (int): batches translated in parallel.
+    intra_threads (int): threads per batch (0: CTranslate2's default).
+    length_penalty (float), repetition_penalty (float), no_repeat_ngram_size (int): decoding.
+    """
+    return get_translator(
+        "nllb",
+        model_dir=model_dir,
+        sp_model=sp_model,
+        device=device,
+        compute_type=compute_type,
+        beam_size=beam_size,
+        max_batch_tokens=max_batch_tokens,
+        max_input_length=max_input_length,
+        max_decoding_length=max_decoding_length,
+        sort_by_length=sort_by_length,
+        inter_threads=inter_threads,
+        intra_threads=intra_threads,
+        length_penalty=length_penalty,
+        repetition_penalty=repetition_penalty,
+        no_repeat_ngram_size=no_repeat_ngram_size,
     )
 
 

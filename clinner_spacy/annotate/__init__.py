@@ -1,0 +1,1 @@
+"""`clinner annotate`: run any spaCy pipeline over a corpus of texts, locally or on Ray."""
