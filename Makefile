@@ -15,7 +15,7 @@ $(BIN)/python:
 # torch first, pinned to the CPU build on these machines: an unpinned torch pulls CUDA wheels.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev,encoders]"
+	$(BIN)/pip install -q -e ".[dev,encoders,ray]"
 	touch $@
 
 install: $(VENV)/.installed system-deps
