@@ -1,5 +1,6 @@
 """The experiment plan, the arm runner (with a fake `spacy train`), source data and plan evaluation."""
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -286,3 +287,25 @@ def test_curve_reader_names_the_bad_line(tmp_path):
     path.write_text('{"step": 0, "score": 0.1, "losses": {}}\n{"step": 10, "score": 0.3, "losses": {}}\n')
     assert summarize_curve(read_curve(path), max_steps=10, patience=100)["stopped_by"] == "max_steps"
     assert summarize_curve([], max_steps=10, patience=None)["evaluations"] == 0
+
+
+def test_run_arm_trains_runs_side_by_side_with_jobs(project):
+    """jobs=2: both runs train (each writing its console output to <output>/train.out), the
+    records come back in plan order, and a failing run names its output file."""
+    plan = Plan.from_disk("training/quick/plan.json")
+    calls, logs = [], []
+    train = fake_train(calls)
+
+    def execute(cmd, log=None):
+        logs.append(log)
+        return train(cmd)
+
+    records = run_arm(plan, arm="target_only", execute=execute, jobs=2)
+    assert [r["name"] for r in records] == [r.name for r in plan.select(arm="target_only")]
+    assert [r["status"] for r in records] == ["train", "train"] and {r["jobs"] for r in records} == {2}
+    assert sorted(str(p) for p in logs) == sorted(f"{r.output}/train.out" for r in plan.select(arm="target_only"))
+    shutil.rmtree("training/quick/target_only")
+    with pytest.raises(RuntimeError, match="train.out"):
+        run_arm(plan, arm="target_only", execute=lambda cmd, log=None: 1, jobs=2)
+    with pytest.raises(ValueError, match="jobs"):
+        run_arm(plan, arm="transfer", jobs=0)

@@ -81,6 +81,10 @@ def run_arm_cli(
     lang: str = typer.Option("", "--lang", help="Only this language (default: all of the plan)"),
     keep_last: bool = typer.Option(False, "--keep-last", help="Keep model-last beside model-best"),
     dry: bool = typer.Option(False, "--dry", help="List what would be trained, train nothing"),
+    jobs: int = typer.Option(
+        1, "--jobs", min=1,
+        help="Runs trained at once, one thread each (their console output goes to <output>/train.out)",
+    ),
 ) -> None:
     """Train every run of one arm in the plan, skipping runs whose inputs are unchanged."""
     from ..project.plan import Plan
@@ -92,7 +96,7 @@ def run_arm_cli(
 
     try:
         records = run_arm(Plan.from_disk(plan_path), arm=arm, lang=lang or None, keep_last=keep_last,
-                          dry=dry, progress=show)
+                          dry=dry, progress=show, jobs=jobs)
     except (ValueError, RuntimeError) as err:
         msg.fail(str(err), exits=1)
     trained = sum(r["status"] == "train" for r in records)

@@ -6,10 +6,12 @@ k-document runs draw their nested subset (corpora/sampling.py, seeded by the run
 After training, model-last is removed unless asked to keep it: the model-best chosen on dev is
 what every later step uses, and each copy of an e5-small pipeline weighs about 0.5 GB.
 """
+import os
 import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
@@ -20,6 +22,9 @@ from ..util import logger
 from .curve import read_curve, summarize_curve
 from .plan import Plan, Run
 from .signature import RUN_INFO, code_stamp, dir_stamp, file_md5, read_run_info, signature
+
+# the thread counts of torch, OpenMP and the BLAS libraries, set to 1 for parallel runs
+THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 ProgressFn = Callable[[str, Run, int, int, float], None]
 
@@ -134,6 +139,7 @@ def run_arm(
     dry: bool = False,
     progress: Optional[ProgressFn] = None,
     execute: Callable[[List[str]], int] = None,
+    jobs: int = 1,
 ) -> List[Dict[str, object]]:
     """Train every run of an arm (and language) in the plan, skipping runs already up to date.
 
@@ -144,49 +150,101 @@ def run_arm(
     dry (bool): report what would run, train nothing.
     progress (Optional[ProgressFn]): called with (status, run, index, total, seconds elapsed).
     execute (Callable[[List[str]], int]): runs a command line and returns its exit code (tests swap it).
-    RETURNS (List[Dict[str, object]]): one record per run (name, status, signature, seconds).
+    jobs (int): runs trained at once, each in its own process with one torch/BLAS thread. The
+        runs of one arm never depend on each other. Why: the feature-based head (a small BiLSTM
+        over cached features) gains little from a second thread, so on a 2-core machine two
+        one-thread runs side by side finish about twice as many runs per minute as one
+        two-thread run (docs/benchmarks/parallel-runs.md). Each run's console output then goes
+        to <output>/train.out instead of the terminal.
+    RETURNS (List[Dict[str, object]]): one record per run (name, status, signature, seconds), in plan order.
     """
-    execute = execute or (lambda cmd: subprocess.call(cmd))
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
     runs = plan.select(arm=arm, lang=lang)
     if not runs:
         raise ValueError(f"the plan ({plan.profile}) has no runs for arm {arm!r}, lang {lang!r}")
-    records, start = [], time.time()
+    start = time.time()
+    todo, records = [], {}
     for i, run in enumerate(runs, 1):
         sig = run_signature(run, plan.settings)
         out = Path(run.output)
         done = read_run_info(out).get("signature") == sig and (out / "model-best").is_dir()
         status = "skip" if done else ("dry" if dry else "train")
-        if progress:
-            progress(status, run, i, len(runs), time.time() - start)
-        record = {"name": run.name, "status": status, "signature": sig}
         if done or dry:
-            records.append(record)
-            continue
-        if out.exists():  # inputs changed: never mix an old model with new inputs
-            shutil.rmtree(out)
-        out.mkdir(parents=True)
-        t0 = time.time()
-        if run.subset_of:
-            record["n_docs"] = make_subset(run)
-        cmd = train_command(run, plan.settings)
-        dropped = oversize_docs(run, cmd)
-        if dropped:
-            logger.warning("%s: %d training docs are longer than the batch size and spaCy will discard them: %s",
-                           run.train, len(dropped), ", ".join(dropped[:10]) + (" ..." if len(dropped) > 10 else ""))
-            record["oversize_docs_discarded"] = dropped
-        logger.info("training %s: %s", run.name, " ".join(cmd))
-        code = execute(cmd)
-        if code != 0 or not (out / "model-best").is_dir():
-            raise RuntimeError(f"training {run.name} failed (exit code {code}); command: {' '.join(cmd)}")
-        if not keep_last and (out / "model-last").is_dir():
-            shutil.rmtree(out / "model-last")
-        meta_path = out / "model-best" / "meta.json"
-        record["dev_performance"] = srsly.read_json(meta_path).get("performance", {}) if meta_path.exists() else {}
-        if Path(run.log).is_file():
-            record["curve"] = summarize_curve(read_curve(run.log), max_steps=run.max_steps, patience=run.patience)
-        record["seconds"] = round(time.time() - t0, 1)
-        record["command"] = cmd
-        # written last: a run interrupted before this line is redone next time
-        srsly.write_json(out / RUN_INFO, {**record, "run": run.__dict__})
-        records.append(record)
-    return records
+            if progress:
+                progress(status, run, i, len(runs), time.time() - start)
+            records[run.name] = {"name": run.name, "status": status, "signature": sig}
+        else:
+            todo.append((i, run, sig))
+    # a lone run keeps every thread: the encoder's forward pass (the source model's large
+    # corpus) does use both cores
+    jobs = max(1, min(jobs, len(todo)))
+    if execute is None:
+        execute = _subprocess_executor(jobs)
+
+    def train(item) -> Dict[str, object]:
+        i, run, sig = item
+        if progress:
+            progress("train", run, i, len(runs), time.time() - start)
+        return _train_run(run, sig, plan.settings, execute=execute, keep_last=keep_last, jobs=jobs)
+
+    if jobs == 1:
+        for item in todo:
+            record = train(item)
+            records[record["name"]] = record
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for record in pool.map(train, todo):  # pool.map re-raises the first failure
+                records[record["name"]] = record
+    return [records[run.name] for run in runs]
+
+
+def _subprocess_executor(jobs: int) -> Callable[..., int]:
+    """Run a command; with jobs > 1, one thread per process and the output to a log file."""
+    env = None
+    if jobs > 1:
+        env = {**os.environ, **{name: "1" for name in THREAD_ENV}}
+
+    def execute(cmd: List[str], log: Optional[Path] = None) -> int:
+        if log is None or jobs == 1:
+            return subprocess.call(cmd, env=env)
+        with open(log, "w", encoding="utf8") as handle:
+            return subprocess.call(cmd, env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+    return execute
+
+
+def _train_run(run: Run, sig: str, settings: Dict[str, object], *, execute, keep_last: bool,
+               jobs: int) -> Dict[str, object]:
+    """Train one run from scratch and write its run.json (last: an interrupted run is redone)."""
+    record = {"name": run.name, "status": "train", "signature": sig}
+    out = Path(run.output)
+    if out.exists():  # inputs changed: never mix an old model with new inputs
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    t0 = time.time()
+    if run.subset_of:
+        record["n_docs"] = make_subset(run)
+    cmd = train_command(run, settings)
+    dropped = oversize_docs(run, cmd)
+    if dropped:
+        logger.warning("%s: %d training docs are longer than the batch size and spaCy will discard them: %s",
+                       run.train, len(dropped), ", ".join(dropped[:10]) + (" ..." if len(dropped) > 10 else ""))
+        record["oversize_docs_discarded"] = dropped
+    logger.info("training %s: %s", run.name, " ".join(cmd))
+    console = out / "train.out"
+    code = execute(cmd, console) if jobs > 1 else execute(cmd)
+    if code != 0 or not (out / "model-best").is_dir():
+        where = f"; its output: {console}" if jobs > 1 else ""
+        raise RuntimeError(f"training {run.name} failed (exit code {code}); command: {' '.join(cmd)}{where}")
+    if not keep_last and (out / "model-last").is_dir():
+        shutil.rmtree(out / "model-last")
+    meta_path = out / "model-best" / "meta.json"
+    record["dev_performance"] = srsly.read_json(meta_path).get("performance", {}) if meta_path.exists() else {}
+    if Path(run.log).is_file():
+        record["curve"] = summarize_curve(read_curve(run.log), max_steps=run.max_steps, patience=run.patience)
+    record["seconds"] = round(time.time() - t0, 1)
+    record["jobs"] = jobs
+    record["command"] = cmd
+    srsly.write_json(out / RUN_INFO, {**record, "run": run.__dict__})
+    return record
