@@ -309,3 +309,14 @@ def test_run_arm_trains_runs_side_by_side_with_jobs(project):
         run_arm(plan, arm="target_only", execute=lambda cmd, log=None: 1, jobs=2)
     with pytest.raises(ValueError, match="jobs"):
         run_arm(plan, arm="transfer", jobs=0)
+
+
+def test_source_runs_get_their_own_patience():
+    plan = make_plan(profile="quick", langs=["es"], ks=["all"], seeds=[1], max_steps=100, eval_frequency=20,
+                     translator="apertium", patience=200, source_patience=400)
+    assert {r.patience for r in plan.select(arm="source")} == {400}
+    assert {r.patience for r in plan.runs if r.arm != "source"} == {200}
+    assert plan.settings["source_patience"] == 400
+    same = make_plan(profile="quick", langs=["es"], ks=["all"], seeds=[1], max_steps=100, eval_frequency=20,
+                     translator="apertium", patience=200)
+    assert {r.patience for r in same.runs} == {200}

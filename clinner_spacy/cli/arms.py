@@ -39,6 +39,7 @@ def plan_cli(
     overrides_standard: str = typer.Option("", "--overrides-standard", help="spaCy config overrides for every run, standard"),
     configs_dir: str = typer.Option("configs", "--configs-dir", help="Folder of source.cfg, target_only.cfg, transfer.cfg: configs (partial fine-tuning) or configs/features (frozen encoder, cached features)"),
     patience: int = typer.Option(0, "--patience", help="Early stopping: steps without a better dev score (0: the configs' own)"),
+    source_patience: int = typer.Option(0, "--source-patience", help="Early stopping of the source runs (0: --patience)"),
     baseline_config: str = typer.Option("", "--baseline-config", help="Config of the baseline arm (spaCy's CPU default ner); empty: no baseline"),
 ) -> None:
     """Write the runs and evaluations of a profile (every later project command reads it)."""
@@ -52,6 +53,9 @@ def plan_cli(
     if profile not in settings:
         msg.fail(f"unknown profile {profile!r}; choose one of {', '.join(settings)}", exits=1)
     ks, seeds, steps, freq, overrides = settings[profile]
+    if source_patience < 0 or (source_patience and source_patience % freq):
+        msg.fail(f"--source-patience must be 0 or a multiple of the eval frequency ({freq}), got {source_patience}",
+                 exits=1)
     if patience < 0 or (patience and patience % freq):
         # spaCy checks patience at every step but scores only every eval_frequency steps: a
         # multiple makes the run end on an evaluation
@@ -64,7 +68,8 @@ def plan_cli(
     plan = make_plan(profile=profile, langs=langs.replace(",", " ").split(), ks=parse_list(ks),
                      seeds=[int(s) for s in seeds.replace(",", " ").split()], max_steps=steps,
                      eval_frequency=freq, translator=translator, configs_dir=configs_dir,
-                     patience=patience or None, baseline_config=baseline_config or None)
+                     patience=patience or None, baseline_config=baseline_config or None,
+                     source_patience=source_patience or None)
     plan.settings["encoder"] = encoder
     extra = shlex.split(overrides)
     if any(not item.startswith("--") for item in extra[::2]) or len(extra) % 2:

@@ -42,7 +42,7 @@ def dialogue_plan_cli(
                               encoder=str(settings.get("encoder") or ""),
                               overrides=[str(o) for o in settings.get("overrides") or []],
                               configs_dir=str(settings.get("configs_dir") or "configs"),
-                              patience=settings.get("patience"))
+                              patience=settings.get("patience"), source_patience=settings.get("source_patience"))
     plan.to_disk(output)
     msg.good(f"dialogue plan {plan.profile}: {len(plan.runs)} training runs, {len(plan.evaluations)} evaluations -> {output}")
 

@@ -35,6 +35,7 @@ def make_dialogue_plan(
     overrides: Sequence[str] = (),
     configs_dir: str = "configs",
     patience: Optional[int] = None,
+    source_patience: Optional[int] = None,
     gold_dir: str = "corpus/dialogue-gold",
     source_dir: str = "corpus/source-dialogue",
     pseudo_dir: str = "corpus/dialogue-pseudo",
@@ -54,6 +55,7 @@ def make_dialogue_plan(
         the dialogue runs train under the budget the es/fr runs do.
     configs_dir (str): folder of the arm configs (the main plan's: configs or configs/features).
     patience (Optional[int]): early-stopping patience in steps (the main plan's).
+    source_patience (Optional[int]): the source runs' patience (None: patience; the main plan's).
     RETURNS (Plan): the plan.
     """
     tdir, mdir = f"{training_dir}/{profile}/{LANG}", f"{metrics_dir}/{profile}/{LANG}"
@@ -64,7 +66,8 @@ def make_dialogue_plan(
                                            "configs_dir": configs_dir, **common})
     for seed in seeds:
         src = Run(SOURCE, SOURCE_LANG, seed, f"{configs_dir}/source.cfg", f"{source_dir}/train.spacy",
-                  f"{source_dir}/dev.spacy", f"{tdir}/source/s{seed}", **common)
+                  f"{source_dir}/dev.spacy", f"{tdir}/source/s{seed}",
+                  **{**common, "patience": source_patience or patience})
         plan.runs.append(src)
         plan.evaluations.append(Evaluation(ZERO_SHOT, LANG, seed, src.model, gold_dev, f"{mdir}/{ZERO_SHOT}_s{seed}.json"))
         guard_model = f"{tdir}/{ZERO_SHOT_GUARD}/s{seed}/model-best"
