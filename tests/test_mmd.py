@@ -295,3 +295,15 @@ def test_mmd_settings_callback_sets_a_sourced_component():
     assert (saved["mmd_weight"], saved["mmd_max_tokens"], saved["mmd_domain_key"]) == (0.02, 64, "train_domain")
     with pytest.raises(ValueError, match="no component 'ner'"):
         spacy.registry.resolve({"x": {"@callbacks": "clinner.mmd_settings.v1", "component": "ner"}})["x"](nlp)
+
+
+def test_mmd_with_a_crf_head_keeps_training_the_transitions():
+    nlp = make_nlp("clinner.CRFTagger.v1", mmd_weight=0.5)
+    egs = make_examples(nlp)
+    fix_random_seed(0)
+    optimizer = nlp.initialize(lambda: egs)
+    crf = nlp.get_pipe("clinner_ner").model.get_ref("crf")
+    before = crf.get_param("transitions").copy()
+    losses = nlp.update(egs, sgd=optimizer, losses={})
+    assert losses["clinner_ner_mmd"] > 0 and losses["clinner_ner"] > 0
+    assert not numpy.array_equal(before, crf.get_param("transitions"))
