@@ -179,6 +179,38 @@ def test_feature_source_then_transfer(workdir, tmp_path):
     assert not (head_a == head_b).all()
 
 
+def test_feature_transfer_mmd(workdir, tmp_path):
+    """transfer_mmd.cfg: complete, reads the translated and the target docs together, and the
+    sourced clinner_ner trains with the MMD settings of its [initialize.before_init] callback,
+    which the saved config states."""
+    # registered by import: the installed package's entry points may predate these names
+    import clinner_spacy.training.mixed_corpus  # noqa: F401
+    import clinner_spacy.training.mmd_settings  # noqa: F401
+
+    source = workdir / "fsource" / "model-last"
+    if not source.exists():
+        spacy_train(FEATURES / "source.cfg", workdir / "fsource",
+                    overrides={**data_paths(workdir), **encoder_path(workdir), **FEATURE_STEP, **TINY_LAYERS})
+    path = FEATURES / "transfer_mmd.cfg"
+    config = util.load_config(path)
+    assert config["paths"]["target_train"] is None
+    assert config["corpora"]["train"]["@readers"] == "clinner.MixedCorpus.v1"
+    assert config["initialize"]["before_init"]["weight"] == 0.02
+    assert_filled(path, tmp_path, **{"paths.source_model": str(source)})
+    nlp = spacy.blank("xx")
+    target = nlp.make_doc(TRAIN[2][0])
+    target.ents = [target.char_span(18, 24, label="DISORDER")]
+    set_meta(target, corpus="toy", doc_id="t0", lang="es", annotated_labels=["DISORDER"])
+    DocBin(docs=[target], store_user_data=True).to_disk(workdir / "target.spacy")
+    spacy_train(path, workdir / "fmmd",
+                overrides={**data_paths(workdir), "paths.target_train": str(workdir / "target.spacy"),
+                           "paths.source_model": str(source), **FEATURE_STEP})
+    for saved in ("model-best", "model-last"):
+        cfg = util.load_config(workdir / "fmmd" / saved / "config.cfg")["components"]["clinner_ner"]
+        assert cfg["mmd_weight"] == 0.02 and cfg["mmd_domain_key"] == "train_domain", saved
+    assert spacy.load(workdir / "fmmd" / "model-last").get_pipe("clinner_ner").mmd.weight == 0.02
+
+
 FEATURES_CRF = CONFIGS / "features_crf"
 
 

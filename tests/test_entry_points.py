@@ -1,6 +1,8 @@
 """Every name declared in pyproject.toml resolves, and is registered under that name."""
+import importlib
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 from spacy import registry
@@ -51,3 +53,29 @@ def test_package_declares_entry_points():
 def test_factory_names_have_no_dots():
     for ep in _group("spacy_factories"):
         assert "." not in ep.name
+
+
+def _pyproject_declared():
+    """(group, name, value) of every entry point in this checkout's pyproject.toml: an editable
+    install's metadata lags behind the file until it is reinstalled, and a new name must
+    resolve before then too."""
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover (Python < 3.11)
+        return []
+    data = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    declared = data["project"]["entry-points"]
+    return [(group, name, value) for group in GROUPS for name, value in declared.get(group, {}).items()]
+
+
+@pytest.mark.parametrize("group,name,value", _pyproject_declared(), ids=lambda x: str(x))
+def test_pyproject_entry_point_resolves(group, name, value):
+    module, attr = value.split(":")
+    obj = getattr(importlib.import_module(module), attr)
+    assert callable(obj)
+    if group == "spacy_factories":
+        from spacy.language import Language
+
+        assert Language.has_factory(name)
+    else:
+        assert GROUPS[group].get(name) is obj

@@ -13,6 +13,10 @@ valid BIO sequences (pipeline/tags.py). See docs/partial-labels.md.
 With a CRF head (clinner.CRFTagger.v1, models/crf.py) the same masks constrain a CRF lattice
 instead: the loss is the partial-label CRF likelihood (pipeline/crf_loss.py) and the Viterbi
 adds the learned transition scores. See docs/crf.md.
+
+With mmd_weight > 0, a batch holding docs of both training domains (pipeline/mmd.py) also
+trains the tok2vec output towards La-DTL's label-aware MMD: source-domain and target-domain
+tokens of each gold label should look alike. See docs/mmd.md.
 """
 from itertools import islice
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
@@ -27,9 +31,11 @@ from thinc.api import Config, Model, Optimizer, set_dropout_rate
 from thinc.types import Floats2d
 
 from ..models.crf import CRF_PARAMS, is_crf
+from ..models.tok2vec_split import begin_update_split
 from ..util import annotated_labels, logger
 from .crf_loss import crf_marginals, crf_partial_label_loss
 from .loss import partial_label_loss
+from .mmd import DOMAIN_META, SOURCE, LabelAwareMMD
 from .tags import allowed_tag_mask, biluo_to_bio, make_tags, tags_to_spans, viterbi_bio_batch
 
 DEFAULT_NER_MODEL = """
@@ -54,6 +60,11 @@ DEFAULT_MODEL = Config().from_str(DEFAULT_NER_MODEL)["model"]
         "model": DEFAULT_MODEL,
         "partial_labels": True,
         "scorer": {"@scorers": "clinner.partial_ner_scorer.v1"},
+        "mmd_weight": 0.0,
+        "mmd_domain_key": DOMAIN_META,
+        "mmd_source_values": [SOURCE],
+        "mmd_max_tokens": 256,
+        "mmd_seed": 0,
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
 )
@@ -63,6 +74,11 @@ def make_clinner_ner(
     model: Model[List[Doc], List[Floats2d]],
     partial_labels: bool,
     scorer: Optional[Callable],
+    mmd_weight: float = 0.0,
+    mmd_domain_key: str = DOMAIN_META,
+    mmd_source_values: List[str] = [SOURCE],
+    mmd_max_tokens: int = 256,
+    mmd_seed: int = 0,
 ) -> "ClinicalNER":
     """Create a clinner_ner component.
 
@@ -71,8 +87,18 @@ def make_clinner_ner(
     partial_labels (bool): treat labels a doc's corpus does not annotate as unknown (True), or
         as absent like spaCy's ner does (False, for ablations).
     scorer (Optional[Callable]): scoring method, clinner.partial_ner_scorer.v1 by default.
+    mmd_weight (float): weight of La-DTL's label-aware MMD on the tok2vec output (0: off, the
+        plain partial-label update). A sourced component keeps its source's settings; set them
+        with the clinner.mmd_settings.v1 callback then (training/mmd_settings.py).
+    mmd_domain_key (str): clinner metadata key giving a doc's domain ("train_domain", written
+        by clinner.MixedCorpus.v1; or "lang").
+    mmd_source_values (List[str]): values of that key that mark source-domain docs; any other
+        value is target-domain, docs without the key take no part.
+    mmd_max_tokens (int): most tokens per label and domain in the MMD (seeded subsample).
+    mmd_seed (int): seed of that subsample.
     """
-    return ClinicalNER(nlp.vocab, model, name, partial_labels=partial_labels, scorer=scorer)
+    mmd = LabelAwareMMD(mmd_weight, mmd_domain_key, mmd_source_values, mmd_max_tokens, mmd_seed)
+    return ClinicalNER(nlp.vocab, model, name, partial_labels=partial_labels, scorer=scorer, mmd=mmd)
 
 
 class ClinicalNER(TrainablePipe):
@@ -86,6 +112,7 @@ class ClinicalNER(TrainablePipe):
         *,
         partial_labels: bool = True,
         scorer: Optional[Callable] = None,
+        mmd: Optional[LabelAwareMMD] = None,
     ) -> None:
         """Initialize the component.
 
@@ -94,6 +121,7 @@ class ClinicalNER(TrainablePipe):
         name (str): component name, also the key in the losses dict.
         partial_labels (bool): see make_clinner_ner.
         scorer (Optional[Callable]): scoring method.
+        mmd (Optional[LabelAwareMMD]): the label-aware MMD term; None: off.
         """
         self.vocab = vocab
         self.model = model
@@ -101,6 +129,20 @@ class ClinicalNER(TrainablePipe):
         self.scorer = scorer
         self.cfg: Dict = {"labels": [], "partial_labels": partial_labels}
         self._foreign_labels: Set[str] = set()
+        self.set_mmd(mmd or LabelAwareMMD())
+
+    @property
+    def mmd_loss_key(self) -> str:
+        """RETURNS (str): the key of the weighted MMD term in the losses dict."""
+        return f"{self.name}_mmd"
+
+    def set_mmd(self, mmd: LabelAwareMMD) -> None:
+        """Use these MMD settings from the next update on (also saved in self.cfg).
+
+        mmd (LabelAwareMMD): the settings and subsampling state.
+        """
+        self.mmd = mmd
+        self.cfg.update(mmd.settings())
 
     @property
     def labels(self) -> List[str]:
@@ -228,7 +270,10 @@ class ClinicalNER(TrainablePipe):
         sgd: Optional[Optimizer] = None,
         losses: Optional[Dict[str, float]] = None,
     ) -> Dict[str, float]:
-        """Learn from a batch of examples with partial-label loss.
+        """Learn from a batch of examples with partial-label loss (plus the MMD term, if on).
+
+        losses[self.name] is the supervised loss alone, comparable across arms; the weighted
+        MMD term goes to losses[self.mmd_loss_key] ("clinner_ner_mmd"), on batches where it ran.
 
         examples (Iterable[Example]): predicted and reference docs.
         drop (float): dropout rate.
@@ -244,9 +289,21 @@ class ClinicalNER(TrainablePipe):
         if not any(len(eg.predicted) for eg in examples):
             return losses
         set_dropout_rate(self.model, drop)
-        scores, backprop = self.model.begin_update([eg.predicted for eg in examples])
-        loss, d_scores, crf_grads = self._loss_and_gradients(examples, scores)
-        backprop(d_scores)
+        docs = [eg.predicted for eg in examples]
+        if self.mmd.applies(examples):
+            scores, vectors, backprop_split = begin_update_split(self.model, docs)
+            loss, d_scores, crf_grads = self._loss_and_gradients(examples, scores)
+            ops = self.model.ops
+            mmd_loss, d_vectors, _ = self.mmd(examples, [ops.to_numpy(v) for v in vectors], self.labels)
+            if not numpy.isfinite(mmd_loss):
+                raise ValueError(f"NaN/inf MMD term in {self.name!r}; check learning rate and inputs")
+            backprop_split(d_scores, [ops.asarray2f(d) for d in d_vectors])
+            losses[self.mmd_loss_key] = losses.get(self.mmd_loss_key, 0.0) + mmd_loss
+        else:
+            # exactly the update without the MMD option
+            scores, backprop = self.model.begin_update(docs)
+            loss, d_scores, crf_grads = self._loss_and_gradients(examples, scores)
+            backprop(d_scores)
         if crf_grads:
             # the transition scores get no backprop (they are not a function of the input)
             crf = self.model.get_ref("crf")
