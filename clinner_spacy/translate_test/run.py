@@ -1,0 +1,98 @@
+"""Score translate-test on a gold DocBin: what `clinner translate-test` runs.
+
+The gold texts are tokenised by the English pipeline's tokenizer (as `clinner evaluate
+--model` does for the direct zero-shot arm, so the two arms are scored on the same tokens),
+tagged by TranslateTest, and scored by project.evaluate.score_predictions: the metrics file
+has the keys of every other arm's ("strict", "bootstrap", "doc_counts", ...), with "run"
+naming the arm "translate_test", and "translate_test" holding the alignment counts, the
+translator, the aligner and the runtime.
+"""
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from spacy.tokens import Doc
+
+from ..checks import check_input_file, check_not_empty
+from ..docbins import read_docs
+from ..progress import Progress
+from ..translate.base import Translator
+from ..translate.registry import describe
+from ..util import get_meta
+from .align import Aligner
+from .component import TranslateTest
+
+ARM = "translate_test"
+
+
+def translate_test_files(
+    *,
+    model: Union[str, Path],
+    gold: Union[str, Path],
+    src_lang: str,
+    translator: Translator,
+    aligner: Aligner,
+    tgt_lang: str = "en",
+    labels: Optional[Sequence[str]] = None,
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+    batch_size: int = 8,
+    progress: Optional[bool] = True,
+    allow_empty: bool = False,
+) -> Tuple[Dict[str, Any], List[Doc]]:
+    """Run translate-test on a gold DocBin's texts and score it.
+
+    model (Union[str, Path]): the English NER pipeline (directory or package).
+    gold (Union[str, Path]): the gold .spacy file in src_lang.
+    src_lang (str), tgt_lang (str): ISO 639-1 codes.
+    translator (Translator): the backend (wrap it in CachedTranslator for reruns).
+    aligner (Aligner): align.EncoderAligner or align.LexicalAligner.
+    labels (Optional[Sequence[str]]): labels scored; None for all.
+    n_bootstrap (int): bootstrap resamples for the 95% interval of strict micro F1.
+    seed (int): the bootstrap seed.
+    batch_size (int): documents translated and tagged together.
+    progress (Optional[bool]): show documents done, rate and time left.
+    allow_empty (bool): score a gold file without documents instead of failing.
+    RETURNS (Tuple[Dict[str, Any], List[Doc]]): the metrics, and the predicted docs.
+    """
+    import spacy
+
+    from ..evaluation.evaluate import check_labels
+    from ..project.evaluate import score_predictions
+
+    gold = check_input_file(gold, suffixes=(".spacy",), what="gold DocBin")
+    # checked before seconds of pipeline loading, as clinner evaluate does
+    check_not_empty(len(read_docs(gold)), gold, allow_empty=allow_empty)
+    if not Path(model).exists() and not spacy.util.is_package(str(model)):
+        raise FileNotFoundError(f"English pipeline not found: {model} (neither a folder nor an installed package)")
+    start = time.perf_counter()
+    english = spacy.load(model)
+    component = TranslateTest(model=str(model), src_lang=src_lang, tgt_lang=tgt_lang, translator=translator,
+                              aligner=aligner, batch_size=batch_size, english=english)
+    gold_docs = read_docs(gold, english.vocab)
+    pred_docs: List[Doc] = []
+    texts = (english.make_doc(doc.text) for doc in gold_docs)
+    with Progress(len(gold_docs), desc="translate-test", unit="doc", enabled=progress) as bar:
+        for g, pred in zip(gold_docs, component.pipe(texts)):
+            pred.user_data.setdefault("clinner", {})["doc_id"] = get_meta(g, "doc_id")
+            pred_docs.append(pred)
+            bar.update(1)
+    seconds = time.perf_counter() - start
+    if labels:
+        check_labels(labels, gold_docs, pred_docs)
+    metrics = score_predictions(gold_docs, pred_docs, labels=labels, n_bootstrap=n_bootstrap, seed=seed)
+    metrics["model"], metrics["gold"] = str(model), str(gold)
+    # the seed is the English model's training seed: translate-test_s1 pairs with zero_shot_s1
+    model_seed = english.config.get("system", {}).get("seed")
+    metrics["run"] = {"arm": ARM, "lang": src_lang, "k": None, "model": str(model),
+                      **({"seed": int(model_seed)} if model_seed is not None else {})}
+    totals = dict(component.totals)
+    metrics[ARM] = {
+        "translator": describe(translator),
+        "aligner": aligner.signature(),
+        "counts": totals,
+        "kept_share": round(totals["kept"] / totals["english_entities"], 4) if totals.get("english_entities") else None,
+        "seconds": round(seconds, 1),
+        "docs_per_second": round(len(gold_docs) / seconds, 3) if seconds > 0 else None,
+    }
+    return metrics, pred_docs
