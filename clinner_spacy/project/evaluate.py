@@ -37,42 +37,22 @@ def score_model(model: str, gold: str, *, labels: Sequence[str], n_bootstrap: in
     import spacy
     from spacy.tokens import DocBin
 
-    from ..evaluation.evaluate import predict
+    from ..evaluation.bootstrap import doc_count_matrix
+    from ..evaluation.evaluate import evaluate_docs, predict
+    from ..evaluation.spans import doc_spans
 
     nlp = spacy.load(model)
     gold_docs = list(DocBin().from_disk(gold).get_docs(nlp.vocab))
     pred_docs = predict(nlp, gold_docs, progress=False)
-    metrics = score_predictions(gold_docs, pred_docs, labels=labels, n_bootstrap=n_bootstrap, seed=seed)
-    metrics["model"], metrics["gold"] = str(model), str(gold)
-    return metrics
-
-
-def score_predictions(
-    gold_docs: Sequence, pred_docs: Sequence, *, labels: Optional[Sequence[str]], n_bootstrap: int, seed: int = 0
-) -> Dict:
-    """Score predicted against gold Docs as score_model does: evaluate_docs plus "doc_counts".
-
-    Shared by score_model and translate-test (translate_test/run.py), so that every arm's
-    metrics file has the same keys and the results tables read them alike.
-
-    gold_docs (Sequence[Doc]), pred_docs (Sequence[Doc]): paired by position, same texts.
-    labels (Optional[Sequence[str]]): labels scored; None or empty for all.
-    n_bootstrap (int): bootstrap resamples for the interval of micro F1.
-    RETURNS (Dict): the metrics of evaluation.evaluate_docs plus "doc_counts".
-    """
-    from ..evaluation.bootstrap import doc_count_matrix
-    from ..evaluation.evaluate import evaluate_docs
-    from ..evaluation.spans import doc_spans
-
-    wanted = sorted(labels) if labels else None
-    metrics = evaluate_docs(gold_docs, pred_docs, labels=wanted, n_bootstrap=n_bootstrap, seed=seed)
+    metrics = evaluate_docs(gold_docs, pred_docs, labels=labels, n_bootstrap=n_bootstrap, seed=seed)
     ids, scored = [], []
     for i, (g, p) in enumerate(zip(gold_docs, pred_docs)):
-        spans = doc_spans(p, g, labels=wanted, doc_id=str(get_meta(g, "doc_id") or i))
+        spans = doc_spans(p, g, labels=sorted(labels), doc_id=str(get_meta(g, "doc_id") or i))
         if spans is not None:  # the same documents evaluate_docs scored
             ids.append(str(get_meta(g, "doc_id") or i))
             scored.append(spans)
     metrics["doc_counts"] = {"doc_ids": ids, "tp_fp_fn": doc_count_matrix(scored).tolist()}
+    metrics["model"], metrics["gold"] = str(model), str(gold)
     return metrics
 
 

@@ -2,8 +2,10 @@
 
 The gold texts are tokenised by the English pipeline's tokenizer (as `clinner evaluate
 --model` does for the direct zero-shot arm, so the two arms are scored on the same tokens),
-tagged by TranslateTest, and scored by project.evaluate.score_predictions: the metrics file
-has the keys of every other arm's ("strict", "bootstrap", "doc_counts", ...), with "run"
+tagged by TranslateTest, and scored as project/evaluate.py's score_model scores every other
+arm (score_predictions below repeats its few lines: project/evaluate.py is part of the code
+stamp, and touching it would mark every trained model stale). The metrics file has the keys
+of every other arm's ("strict", "bootstrap", "doc_counts", ...), with "run"
 naming the arm "translate_test", and "translate_test" holding the alignment counts, the
 translator, the aligner and the runtime.
 """
@@ -58,7 +60,6 @@ def translate_test_files(
     import spacy
 
     from ..evaluation.evaluate import check_labels
-    from ..project.evaluate import score_predictions
 
     gold = check_input_file(gold, suffixes=(".spacy",), what="gold DocBin")
     # checked before seconds of pipeline loading, as clinner evaluate does
@@ -96,3 +97,31 @@ def translate_test_files(
         "docs_per_second": round(len(gold_docs) / seconds, 3) if seconds > 0 else None,
     }
     return metrics, pred_docs
+
+
+def score_predictions(
+    gold_docs: Sequence[Doc], pred_docs: Sequence[Doc], *, labels: Optional[Sequence[str]], n_bootstrap: int,
+    seed: int = 0,
+) -> Dict[str, Any]:
+    """evaluation.evaluate_docs plus "doc_counts", as project.evaluate.score_model (keep them alike).
+
+    gold_docs (Sequence[Doc]), pred_docs (Sequence[Doc]): paired by position, same texts.
+    labels (Optional[Sequence[str]]): labels scored; None or empty for all.
+    n_bootstrap (int): bootstrap resamples for the interval of micro F1.
+    RETURNS (Dict[str, Any]): the metrics, with strict TP/FP/FN per scored document.
+    """
+    from ..evaluation.bootstrap import doc_count_matrix
+    from ..evaluation.evaluate import evaluate_docs
+    from ..evaluation.spans import doc_spans
+
+    wanted = sorted(labels) if labels else None
+    metrics = evaluate_docs(gold_docs, pred_docs, labels=wanted, n_bootstrap=n_bootstrap, seed=seed)
+    ids, scored = [], []
+    for i, (g, p) in enumerate(zip(gold_docs, pred_docs)):
+        doc_id = str(get_meta(g, "doc_id") or i)
+        spans = doc_spans(p, g, labels=wanted, doc_id=doc_id)
+        if spans is not None:  # the same documents evaluate_docs scored
+            ids.append(doc_id)
+            scored.append(spans)
+    metrics["doc_counts"] = {"doc_ids": ids, "tp_fp_fn": doc_count_matrix(scored).tolist()}
+    return metrics
