@@ -172,6 +172,9 @@ def test_identity_translate_test_reproduces_direct_predictions(english_model, go
     assert counts["docs"] == 3 and counts["unaligned"] == 0 and counts["overlap_dropped"] == 0
     assert counts["kept"] == counts["english_entities"] == 6
     assert get_meta(preds[0], "doc_id") == "d0" and get_meta(preds[0], "translate_test")["sentences"] == 2
+    # the gold sentence boundaries are carried onto the retokenised texts (not the Sentencizer's)
+    gold_starts = [[s.start_char for s in doc.sents] for doc in read_docs(gold_path)]
+    assert [[s.start_char for s in pred.sents] for pred in preds] == gold_starts
 
 
 def test_component_in_a_pipeline_and_round_trip(english_model, tmp_path):

@@ -2,7 +2,7 @@
 
 The gold texts are tokenised by the English pipeline's tokenizer (as `clinner evaluate
 --model` does for the direct zero-shot arm, so the two arms are scored on the same tokens),
-tagged by TranslateTest, and scored as project/evaluate.py's score_model scores every other
+given the gold sentence boundaries, tagged by TranslateTest, and scored as project/evaluate.py's score_model scores every other
 arm (score_predictions below repeats its few lines: project/evaluate.py is part of the code
 stamp, and touching it would mark every trained model stale). The metrics file has the keys
 of every other arm's ("strict", "bootstrap", "doc_counts", ...), with "run"
@@ -72,7 +72,7 @@ def translate_test_files(
                               aligner=aligner, batch_size=batch_size, english=english)
     gold_docs = read_docs(gold, english.vocab)
     pred_docs: List[Doc] = []
-    texts = (english.make_doc(doc.text) for doc in gold_docs)
+    texts = (_with_sentences(english.make_doc(doc.text), doc) for doc in gold_docs)
     with Progress(len(gold_docs), desc="translate-test", unit="doc", enabled=progress) as bar:
         for g, pred in zip(gold_docs, component.pipe(texts)):
             pred.user_data.setdefault("clinner", {})["doc_id"] = get_meta(g, "doc_id")
@@ -97,6 +97,16 @@ def translate_test_files(
         "docs_per_second": round(len(gold_docs) / seconds, 3) if seconds > 0 else None,
     }
     return metrics, pred_docs
+
+
+def _with_sentences(doc: Doc, gold: Doc) -> Doc:
+    """Copy the gold doc's sentence starts onto its retokenised text, so translate-test translates
+    the same sentences as train-time projection (else sentences.py falls back to the Sentencizer)."""
+    if gold.has_annotation("SENT_START") and len(doc):
+        starts = {sent.start_char for sent in gold.sents}
+        for token in doc:
+            token.is_sent_start = token.i == 0 or token.idx in starts
+    return doc
 
 
 def score_predictions(
