@@ -103,6 +103,21 @@ def test_project_docbin(tmp_path):
     assert [(e.text, e.label_) for e in out.ents] == [("fiebre", "DISORDER")]
 
 
+def test_sim_aligner(tmp_path):
+    from clinner_spacy.models.tiny import make_tiny_encoder
+
+    encoder = make_tiny_encoder(tmp_path / "enc", layers=2)
+    aligner = _resolve({"@misc": "clinner.SimAligner.v1", "encoder": str(encoder), "layer": 1, "batch_size": 1})
+    assert aligner.layer == 1 and aligner.batch_size == 1
+    (pairs,) = aligner.align([(["dolor"], ["pain"])])
+    assert pairs == [(0, 0)]
+
+
+def test_lexical_aligner():
+    aligner = _resolve({"@misc": "clinner.LexicalAligner.v1"})
+    assert aligner.align([(["el", "dolor"], ["el", "dolor"])]) == [[(0, 0), (1, 1)]]
+
+
 CASES = {
     "clinner.IdentityTranslator.v1": test_identity_translator,
     "clinner.ApertiumTranslator.v1": test_apertium_translator,
@@ -110,6 +125,8 @@ CASES = {
     "clinner.NLLBTranslator.v2": test_nllb_translator_v2,
     "clinner.CachedTranslator.v1": test_cached_translator,
     "clinner.project_docbin.v1": test_project_docbin,
+    "clinner.SimAligner.v1": test_sim_aligner,
+    "clinner.LexicalAligner.v1": test_lexical_aligner,
 }
 
 

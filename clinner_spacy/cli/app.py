@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "annotate",
     "sample",
     "evaluate",
+    "translate_test",
     "project_tools",
     "arms",
     "reporting",
