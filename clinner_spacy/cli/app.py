@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "evaluate",
     "project_tools",
     "arms",
+    "heads",
     "reporting",
     "packaging",
 ]
