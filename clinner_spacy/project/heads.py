@@ -110,10 +110,10 @@ def stale_outputs(runs: Sequence[Run], sigs: Dict[str, str], eval_sigs: Dict[str
     for run in runs:
         out = Path(run.output)
         done = read_run_info(out).get("signature") == sigs[run.name] and (out / "model-best").is_dir()
-        if out.exists() and not done:
-            stale.append(f"{out} (trained with other settings, or unfinished)")
         path = metrics_path(run, metrics_dir)
-        if path.is_file() and srsly.read_json(path).get("run", {}).get("signature") != eval_sigs[run.name]:
+        if out.exists() and not done:
+            stale.append(f"{out} (trained with other settings, or unfinished; its metrics go with it)")
+        elif path.is_file() and srsly.read_json(path).get("run", {}).get("signature") != eval_sigs[run.name]:
             stale.append(f"{path} (scored from another model or with other settings)")
     return stale
 

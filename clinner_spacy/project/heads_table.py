@@ -23,7 +23,7 @@ MARKER = "<!-- written by `clinner heads` from its metrics files; rebuilt on eve
 
 NOTE = """Strict: exact span and label, micro / macro / weighted over labels; interval: 95% bootstrap
 over test documents. Lenient: a prediction overlapping a gold span of its label counts; gap =
-lenient - strict micro F1, the share of boundary errors. Belkadi token F1 (macro / weighted):
+lenient - strict micro F1, what boundary errors cost. Belkadi token F1 (macro / weighted):
 Belkadi et al. 2023's token-level measure, every token one sample with its BIO tag as class
 (B- and I- separate, O included), scikit-learn-style per-class F1 averaged over the classes; on
 spaCy tokens of the gold test documents here (their code: sub-word tokens). It does not compare
