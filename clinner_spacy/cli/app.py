@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "translate_test",
     "project_tools",
     "arms",
+    "heads",
     "reporting",
     "packaging",
 ]
