@@ -10,7 +10,7 @@ from spacy.tokens import DocBin
 
 from clinner_spacy.project.evaluate import evaluate_plan
 from clinner_spacy.project.plan import Plan, make_plan, parse_list
-from clinner_spacy.project.runner import run_arm, train_command
+from clinner_spacy.project.runner import run_arm, run_signature, train_command
 from clinner_spacy.project.source_data import build_source_data
 from clinner_spacy.util import get_meta, set_meta
 
@@ -320,3 +320,24 @@ def test_source_runs_get_their_own_patience():
     same = make_plan(profile="quick", langs=["es"], ks=["all"], seeds=[1], max_steps=100, eval_frequency=20,
                      translator="apertium", patience=200)
     assert {r.patience for r in same.runs} == {200}
+
+
+def test_ladtl_arms_read_both_domains_and_the_control_sets_weight_zero(project):
+    Path("configs/transfer_mmd.cfg").write_text(
+        CONFIG.replace("[paths]", "[paths]\ntarget_train = null") + "\n[initialize]\n\n[initialize.before_init]\nweight = 0.02\n")
+    plan = make_plan(profile="quick", langs=["es"], ks=["5"], seeds=[1], max_steps=30, eval_frequency=10,
+                     translator="apertium", ladtl=True)
+    mmd, mix = plan.select(arm="transfer_mmd")[0], plan.select(arm="transfer_mix")[0]
+    assert mmd.train == "translated/apertium/es/train.spacy" and mmd.source_model == "training/quick/source/s1/model-best"
+    assert mmd.target_train == "training/quick/transfer_mmd/es/k5_s1/target.spacy" and mmd.subset_of
+    args = dict(zip(train_command(mix, plan.settings)[5::2], train_command(mix, plan.settings)[6::2]))
+    assert args["--paths.target_train"] == "training/quick/transfer_mix/es/k5_s1/target.spacy"
+    assert args["--initialize.before_init.weight"] == "0"
+    assert "--initialize.before_init.weight" not in train_command(mmd, plan.settings)
+    assert run_signature(mmd, plan.settings) != run_signature(mix, plan.settings)
+    assert {e.arm for e in plan.evaluations} >= {"transfer_mmd", "transfer_mix"}
+    calls = []
+    run_arm(plan, arm="transfer_mmd", execute=fake_train(calls))
+    assert len(list(DocBin().from_disk(mmd.target_train).get_docs(NLP.vocab))) == 5
+    plan.to_disk("p.json")
+    assert Plan.from_disk("p.json").select(arm="transfer_mix")[0].overrides == ["--initialize.before_init.weight", "0"]

@@ -202,7 +202,7 @@ def test_train_commands_list_the_code_of_their_models(config):
     modules = _entry_point_modules()
     source_names = _registered_names("configs/source.cfg")
     trains = {name: cmd for name, cmd in _commands(config).items() if re.match(r"(dialogue-)?train-", name)}
-    assert len(trains) == 9
+    assert len(trains) == 10
     baseline = trains.pop("train-baseline")  # spaCy's own ner: no clinner model code, but the runner
     assert {"configs/baseline/spacy_cnn.cfg", "clinner_spacy/project/runner.py",
             "clinner_spacy/project/curve.py"} <= set(baseline["deps"])

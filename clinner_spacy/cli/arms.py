@@ -40,6 +40,7 @@ def plan_cli(
     configs_dir: str = typer.Option("configs", "--configs-dir", help="Folder of source.cfg, target_only.cfg, transfer.cfg: configs (partial fine-tuning) or configs/features (frozen encoder, cached features)"),
     patience: int = typer.Option(0, "--patience", help="Early stopping: steps without a better dev score (0: the configs' own)"),
     source_patience: int = typer.Option(0, "--source-patience", help="Early stopping of the source runs (0: --patience)"),
+    ladtl: bool = typer.Option(False, "--ladtl/--no-ladtl", help="Add the La-DTL arms (transfer_mmd and its control transfer_mix; docs/mmd.md)"),
     baseline_config: str = typer.Option("", "--baseline-config", help="Config of the baseline arm (spaCy's CPU default ner); empty: no baseline"),
 ) -> None:
     """Write the runs and evaluations of a profile (every later project command reads it)."""
@@ -60,7 +61,7 @@ def plan_cli(
         # spaCy checks patience at every step but scores only every eval_frequency steps: a
         # multiple makes the run end on an evaluation
         msg.fail(f"--patience must be 0 or a multiple of the eval frequency ({freq}), got {patience}", exits=1)
-    for name in ("source.cfg", "target_only.cfg", "transfer.cfg"):
+    for name in ("source.cfg", "target_only.cfg", "transfer.cfg") + (("transfer_mmd.cfg",) if ladtl else ()):
         if not (Path(configs_dir) / name).is_file():
             msg.fail(f"{configs_dir}: no {name} (the arm configs of profile {profile})", exits=1)
     if baseline_config and not Path(baseline_config).is_file():
@@ -69,7 +70,7 @@ def plan_cli(
                      seeds=[int(s) for s in seeds.replace(",", " ").split()], max_steps=steps,
                      eval_frequency=freq, translator=translator, configs_dir=configs_dir,
                      patience=patience or None, baseline_config=baseline_config or None,
-                     source_patience=source_patience or None)
+                     source_patience=source_patience or None, ladtl=ladtl)
     plan.settings["encoder"] = encoder
     extra = shlex.split(overrides)
     if any(not item.startswith("--") for item in extra[::2]) or len(extra) % 2:

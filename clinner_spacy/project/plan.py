@@ -11,6 +11,7 @@ them from the plan), so the layout below is the one place to change:
     training/<profile>/target_only/<lang>/k<k>_s<seed>
     training/<profile>/transfer/<lang>/s<seed>
     training/<profile>/transfer_k/<lang>/k<k>_s<seed>
+    training/<profile>/transfer_mmd/<lang>/k<k>_s<seed>   (and transfer_mix: its control)
     metrics/<profile>/<lang>/<arm>[_k<k>]_s<seed>.json
 """
 from dataclasses import asdict, dataclass, field
@@ -27,8 +28,14 @@ SOURCE, TARGET_ONLY, ZERO_SHOT, TRANSFER, TRANSFER_K = (
 # what a spaCy user would train instead: spaCy's CPU default ner (configs/baseline/spacy_cnn.cfg)
 # on the same k target documents as target_only
 BASELINE = "baseline"
-TRAINED_ARMS = (SOURCE, TARGET_ONLY, TRANSFER, TRANSFER_K, BASELINE)
-ARMS = (SOURCE, TARGET_ONLY, ZERO_SHOT, TRANSFER, TRANSFER_K, BASELINE)
+# La-DTL (docs/mmd.md): the source model trained on the translated and the k target documents
+# together, with the label-aware MMD term (transfer_mmd) and without it (transfer_mix, the
+# control: same data, same mixing, same steps)
+TRANSFER_MMD, TRANSFER_MIX = "transfer_mmd", "transfer_mix"
+TRAINED_ARMS = (SOURCE, TARGET_ONLY, TRANSFER, TRANSFER_K, BASELINE, TRANSFER_MMD, TRANSFER_MIX)
+ARMS = (SOURCE, TARGET_ONLY, ZERO_SHOT, TRANSFER, TRANSFER_K, BASELINE, TRANSFER_MMD, TRANSFER_MIX)
+# the control's override: the MMD weight of configs/*/transfer_mmd.cfg set to 0
+MIX_OVERRIDES = ["--initialize.before_init.weight", "0"]
 ALL = "all"
 
 
@@ -50,6 +57,10 @@ class Run:
     subset_of: Optional[str] = None  # the full training file the k documents are drawn from
     # early stopping: stop after this many steps without a better dev score (None: the config's)
     patience: Optional[int] = None
+    # the k target documents of a run that also reads its train file (La-DTL's two domains)
+    target_train: Optional[str] = None
+    # config overrides of this run alone, as "--section.key value" pairs
+    overrides: List[str] = field(default_factory=list)
 
     @property
     def log(self) -> str:
@@ -133,6 +144,7 @@ def make_plan(
     patience: Optional[int] = None,
     baseline_config: Optional[str] = None,
     source_patience: Optional[int] = None,
+    ladtl: bool = False,
 ) -> Plan:
     """Build the runs and evaluations of a profile.
 
@@ -151,6 +163,8 @@ def make_plan(
     source_patience (Optional[int]): patience of the source runs (None: patience). Why apart: the
         source reads ~375k tokens, so 200 steps are about one epoch there, but 40 epochs of
         the 29 E3C training documents.
+    ladtl (bool): add the La-DTL arms (transfer_mmd and its control transfer_mix) for every
+        language and k, from configs_dir/transfer_mmd.cfg.
     RETURNS (Plan): the plan.
     """
     tdir, mdir = f"{training_dir}/{profile}", f"{metrics_dir}/{profile}"
@@ -158,7 +172,7 @@ def make_plan(
     plan = Plan(profile=profile, settings={
         "langs": list(langs), "ks": list(ks), "seeds": list(seeds), "translator": translator,
         "source_lang": source_lang, "configs_dir": configs_dir, "baseline_config": baseline_config,
-        "source_patience": source_patience, **common,
+        "source_patience": source_patience, "ladtl": ladtl, **common,
     })
 
     def target(lang: str, split: str) -> str:
@@ -193,6 +207,13 @@ def make_plan(
                                      f"{tdir}/transfer_k/{lang}/k{k}_s{seed}/train.spacy", target(lang, "dev"),
                                      f"{tdir}/transfer_k/{lang}/k{k}_s{seed}", k=k, source_model=trans.model,
                                      subset_of=target(lang, "train"), **common))
+            for k in ks if ladtl else ():
+                for arm, overrides in ((TRANSFER_MMD, []), (TRANSFER_MIX, list(MIX_OVERRIDES))):
+                    out = f"{tdir}/{arm}/{lang}/k{k}_s{seed}"
+                    plan.runs.append(Run(arm, lang, seed, f"{configs_dir}/transfer_mmd.cfg", f"{tr_dir}/train.spacy",
+                                         target(lang, "dev"), out, k=k, source_model=src.model,
+                                         subset_of=target(lang, "train"), target_train=f"{out}/target.spacy",
+                                         overrides=overrides, **common))
     for run in plan.runs:
         if run.arm == SOURCE:
             continue

@@ -37,7 +37,10 @@ def run_signature(run: Run, settings: Dict[str, object]) -> str:
     RETURNS (str): the signature.
     """
     data = run.subset_of if run.subset_of else run.train
-    return signature(
+    extra = {}
+    if run.target_train or run.overrides:  # keys absent otherwise: older signatures stay valid
+        extra = {"mixed_with": file_md5(run.train), "run_overrides": list(run.overrides)}
+    return signature(**extra,
         arm=run.arm, lang=run.lang, seed=run.seed, k=run.k, max_steps=run.max_steps, patience=run.patience,
         eval_frequency=run.eval_frequency, config=file_md5(run.config), train=file_md5(data),
         dev=file_md5(run.dev), source_model=dir_stamp(run.source_model) if run.source_model else None,
@@ -51,7 +54,7 @@ def train_command(run: Run, settings: Dict[str, object]) -> List[str]:
     config = load_config(run.config, interpolate=False)
     paths = config.get("paths", {})
     values = {"train": run.train, "dev": run.dev, "encoder": settings.get("encoder"),
-              "source_model": run.source_model, "log": run.log}
+              "source_model": run.source_model, "log": run.log, "target_train": run.target_train}
     cmd = [sys.executable, "-m", "spacy", "train", run.config, "--output", run.output]
     for key, value in values.items():
         if key in paths and value:
@@ -59,6 +62,8 @@ def train_command(run: Run, settings: Dict[str, object]) -> List[str]:
     missing = [key for key in ("train", "dev") if key not in paths]
     if missing:
         raise ValueError(f"{run.config}: [paths] lacks {missing}; the project sets them for every run")
+    if run.target_train and "target_train" not in paths:
+        raise ValueError(f"{run.config}: run {run.name} reads k target documents, but [paths] lacks target_train")
     if run.source_model and "source_model" not in paths:
         raise ValueError(f"{run.config}: run {run.name} starts from a source model, but [paths] lacks source_model")
     cmd += ["--training.max_steps", str(run.max_steps), "--training.eval_frequency", str(run.eval_frequency),
@@ -76,6 +81,12 @@ def train_command(run: Run, settings: Dict[str, object]) -> List[str]:
     for key, value in zip(extra[::2], extra[1::2]):
         if _has_key(config, key[2:]):
             cmd += [key, str(value)]
+    # the run's own overrides (e.g. the La-DTL control's MMD weight 0) must exist in its config
+    own = list(run.overrides)
+    for key, value in zip(own[::2], own[1::2]):
+        if not _has_key(config, key[2:]):
+            raise ValueError(f"{run.config}: run {run.name} overrides {key[2:]}, which the config lacks")
+        cmd += [key, str(value)]
     return cmd
 
 
@@ -125,8 +136,9 @@ def make_subset(run: Run) -> int:
     docs = list(DocBin(store_user_data=True).from_disk(run.subset_of).get_docs(Vocab()))
     subset = nested_subsets(docs, [run.k], seed=run.seed)[str(run.k)]
     out = DocBin(store_user_data=True, docs=subset)
-    Path(run.train).parent.mkdir(parents=True, exist_ok=True)
-    out.to_disk(run.train)
+    path = Path(run.target_train or run.train)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_disk(path)
     return len(subset)
 
 

@@ -19,7 +19,7 @@ import numpy
 import srsly
 
 NAME_RE = re.compile(r"^(?P<arm>[a-z_]+?)(?:_k(?P<k>\d+|all))?_s(?P<seed>\d+)$")
-SKIP_DIRS = {"installed"}  # scores of installed packages, reported apart
+SKIP_DIRS = {"installed", "heads"}  # installed packages and the head-to-head (docs/heads.md), reported apart
 
 
 @dataclass
