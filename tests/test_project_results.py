@@ -164,3 +164,27 @@ def test_dialogue_section_is_apart_and_says_dev(metrics_dir, tmp_path):
     assert "12.3" in dialogue and "DISORDER F1" in dialogue and "(chosen)" in dialogue
     self_row = next(line for line in dialogue.splitlines() if line.startswith("| self-training"))
     assert self_row.rstrip().endswith("] |") and "+" in self_row.split("|")[-2]  # a paired gain over target-only
+
+
+def test_ladtl_and_translate_test_tables():
+    """The La-DTL table pairs mixed + MMD with its control; translate-test joins the no-target table."""
+    import numpy
+
+    from clinner_spacy.reporting.collect import Record
+    from clinner_spacy.reporting.tables import ladtl_table, no_target_table
+
+    ids = [f"d{i}" for i in range(4)]
+
+    def rec(arm, k, tp):
+        counts = numpy.array([[tp, 2, 2]] * 4, dtype=float)
+        f = tp / (tp + 2.0)
+        return Record("es", arm, k, 1, f, f, f, doc_ids=ids, counts=counts)
+
+    records = [rec("transfer_mix", "10", 4), rec("transfer_mmd", "10", 6), rec("transfer_k", "10", 5),
+               rec("zero_shot", None, 2), rec("translate_test", None, 3), rec("transfer", None, 4)]
+    table = ladtl_table(records, ["es"])
+    row = table.splitlines()[2]
+    assert row.startswith("| es | 10 | 66.7") and "75.0" in row and "+8.3" in row
+    assert ladtl_table([r for r in records if "mmd" not in r.arm and "mix" not in r.arm], ["es"]) == ""
+    nt = no_target_table(records, ["es"])
+    assert "translate-test" in nt.splitlines()[0] and "| 60.0" in nt.splitlines()[2]

@@ -9,7 +9,7 @@ import srsly
 
 from .collect import read_metrics_dir
 from .plot import plot_learning_curve
-from .tables import (arm_table, cost_table, domain_table, main_table, no_target_table, per_label_table, pct,
+from .tables import (arm_table, cost_table, domain_table, ladtl_table, main_table, no_target_table, per_label_table, pct,
                      projection_table, sweep_table, transfer_table)
 
 PAPER = ("The paper reports, on private data, target-only -> transferred F1 of 84.2 -> 94.7 (Spanish), "
@@ -205,6 +205,12 @@ def write_results(
         f"![learning curve]({os.path.relpath(plot, output.parent)})",
         "",
     ]
+    ladtl = ladtl_table(records, targets)
+    if ladtl:
+        lines += ["## La-DTL: label-aware MMD (docs/mmd.md)", "",
+                  "The source model trained on the translated and the k target documents together (the k "
+                  "documents upsampled to the translated set's size), without (control) and with the "
+                  "label-aware MMD term (weight 0.02, on the BiLSTM output); paired gains.", "", ladtl, ""]
     if dev_curves and Path(dev_curves).is_file():
         lines += ["Dev curves of every run (dev F1 against steps; the dot is the checkpoint kept):", "",
                   f"![dev curves]({os.path.relpath(dev_curves, output.parent)})", ""]

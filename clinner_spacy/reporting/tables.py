@@ -80,6 +80,31 @@ def transfer_table(records: Sequence[Record], langs: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def ladtl_table(records: Sequence[Record], langs: Sequence[str]) -> str:
+    """La-DTL's claim (docs/mmd.md): label-aware MMD against the same mixed training without it.
+
+    Both arms train the source model on the translated and the k target documents together;
+    transfer_mmd adds the MMD term. The paired gain of transfer_mmd over transfer_mix is the
+    MMD's own effect; the one over transferred + k compares one mixed stage with two stages.
+    Empty ("") when the plan has no La-DTL arms.
+    """
+    groups = group(records)
+    lines = ["| target | k | mixed (control) | mixed + MMD | MMD over control | transferred + k | MMD over transferred + k |",
+             "|---|---|---|---|---|---|---|"]
+    found = False
+    for lang in langs:
+        ks = sorted({k for (lg, arm, k) in groups if lg == lang and arm in ("transfer_mmd", "transfer_mix")}, key=k_key)
+        for k in ks:
+            mix, mmd = groups.get((lang, "transfer_mix", k), []), groups.get((lang, "transfer_mmd", k), [])
+            tk = groups.get((lang, "transfer_k", k), [])
+            g_mix = paired_gain(mmd, mix) if mmd and mix else (None, None, None)
+            g_tk = paired_gain(mmd, tk) if mmd and tk else (None, None, None)
+            lines.append(f"| {lang} | {k_label(k, mmd or mix)} | {_cell(aggregate(mix))} | {_cell(aggregate(mmd))} | "
+                         f"{with_ci(*g_mix, signed=True)} | {_cell(aggregate(tk))} | {with_ci(*g_tk, signed=True)} |")
+            found = True
+    return "\n".join(lines) if found else ""
+
+
 def no_target_table(records: Sequence[Record], langs: Sequence[str]) -> str:
     """Arms that use no target-language annotation directly: zero-shot, translate-test, transferred.
 
